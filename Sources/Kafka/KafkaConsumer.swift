@@ -1,0 +1,364 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
+    public let topic: String
+    public let partition: Int32
+
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+/// A consumed record.
+public struct KafkaRecord: Sendable {
+    public let topic: String
+    public let partition: Int32
+    public let offset: Int64
+    public let key: [UInt8]?
+    public let value: [UInt8]
+    public let headers: [(name: String, value: [UInt8])]
+    /// The record's timestamp in milliseconds since the epoch, when it has one.
+    public let timestampMilliseconds: Int64?
+
+    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+
+    public func header(_ name: String) -> [UInt8]? {
+        headers.first { $0.name == name }?.value
+    }
+}
+
+/// A change of the partitions this member owns.
+public enum RebalanceEvent: Sendable {
+    case assigned(Set<TopicPartition>)
+    /// About to lose these partitions: the last moment to commit what was processed from them.
+    case revoked(Set<TopicPartition>)
+}
+
+/// A group member with manual offset commits. Every librdkafka call runs on the consumer's own
+/// serial queue, so polls, commits, pauses and rebalance callbacks never overlap.
+public final class KafkaConsumer: Sendable {
+    /// Given to rebalance handlers: commits from inside the callback, before partitions go.
+    public struct RebalanceScope: ~Copyable {
+        fileprivate let handle: OpaquePointer
+
+        public func commit(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+            try commitSynchronously(handle: handle, offsets: offsets)
+        }
+    }
+
+    public typealias RebalanceHandler = @Sendable (RebalanceEvent, borrowing RebalanceScope) -> Void
+
+    private final class SharedState: Sendable {
+        let lock = Mutex(State())
+    }
+
+    private struct State {
+        var assignment: Set<TopicPartition> = []
+        var paused = false
+        var closed = false
+        /// Partitions already positioned by a non-default start position.
+        var positioned: Set<TopicPartition> = []
+    }
+
+    private let client: RdKafkaClient
+    nonisolated(unsafe) private let consumerQueue: OpaquePointer
+    private let shared: SharedState
+    private let configuration: KafkaConsumerConfiguration
+
+    public init(
+        configuration: KafkaConsumerConfiguration,
+        topics: [String],
+        logger: Logger,
+        onRebalance: RebalanceHandler? = nil
+    ) throws(KafkaError) {
+        let state = SharedState()
+        let startPosition = configuration.startPosition
+        let context = ClientContext(logger: logger) { handle, event, partitions in
+            Self.rebalance(
+                handle: handle, event: event, partitions: partitions, state: state, startPosition: startPosition,
+                logger: logger, handler: onRebalance)
+        }
+        client = try RdKafkaClient(kind: .consumer, properties: configuration.properties, context: context) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf) { handle, event, partitions, opaque in
+                guard let handle, let context = ClientContext.from(opaque) else { return }
+                context.rebalance?(handle, event, partitions)
+            }
+        }
+        self.shared = state
+        self.configuration = configuration
+        rd_kafka_poll_set_consumer(client.pointer)
+        consumerQueue = rd_kafka_queue_get_consumer(client.pointer)
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics {
+            rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
+        }
+        let error = rd_kafka_subscribe(client.pointer, list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_queue_destroy(consumerQueue)
+            throw KafkaError(error, context: "subscribe")
+        }
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(consumerQueue)
+    }
+
+    /// The partitions this member owns now.
+    public var assignment: Set<TopicPartition> { shared.lock.withLock { $0.assignment } }
+
+    /// Waits up to `timeout` for up to `maxRecords` records (returns earlier once it has them).
+    /// Rebalance handlers run during this call.
+    public func poll(maxRecords: Int, timeout: Duration) async throws(KafkaError) -> [KafkaRecord] {
+        guard !shared.lock.withLock({ $0.closed }) else { throw KafkaError(code: .closed, message: "the consumer is closed") }
+        let logger = client.logger
+        return await client.blocking { [self] in
+            var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max(maxRecords, 1))
+            let count = rd_kafka_consume_batch_queue(
+                consumerQueue, Int32(clamping: timeout.milliseconds), &messages, messages.count)
+            guard count > 0 else { return [] }
+            var records: [KafkaRecord] = []
+            records.reserveCapacity(count)
+            for message in messages[0..<count] {
+                guard let message else { continue }
+                defer { rd_kafka_message_destroy(message) }
+                if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.warning("consumer error", metadata: ["kafka.error": "\(KafkaError(message.pointee.err))"])
+                    continue
+                }
+                records.append(KafkaRecord(message))
+            }
+            return records
+        }
+    }
+
+    /// Commits the given next offsets (last processed offset + 1) and waits for the broker.
+    public func commit(_ offsets: [TopicPartition: Int64]) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let result = await client.blocking { [client] () -> Result<Void, KafkaError> in
+            Result { () throws(KafkaError) in try commitSynchronously(handle: client.pointer, offsets: offsets) }
+        }
+        try result.get()
+    }
+
+    /// The group's committed next offsets for `partitions` (`nil` where none is committed).
+    public func committedOffsets(
+        _ partitions: [TopicPartition],
+        timeout: Duration = .seconds(5)
+    ) async throws(KafkaError) -> [TopicPartition: Int64?] {
+        let result = await client.blocking { [client] () -> Result<[TopicPartition: Int64?], KafkaError> in
+            let list = makePartitionList(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let error = rd_kafka_committed(client.pointer, list, Int32(clamping: timeout.milliseconds))
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return .failure(KafkaError(error, context: "committed")) }
+            var offsets: [TopicPartition: Int64?] = [:]
+            for element in partitionElements(list) {
+                offsets[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
+                    element.offset >= 0 ? element.offset : nil
+            }
+            return .success(offsets)
+        }
+        return try result.get()
+    }
+
+    /// Stops fetching from every assigned partition, and from partitions assigned later, while the
+    /// member keeps polling and so stays in its group.
+    public func pause() async {
+        await setPaused(true)
+    }
+
+    public func resume() async {
+        await setPaused(false)
+    }
+
+    private func setPaused(_ paused: Bool) async {
+        let partitions = shared.lock.withLock { state in
+            state.paused = paused
+            return state.assignment
+        }
+        await client.blocking { [client] in
+            let list = makePartitionList(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            if paused {
+                rd_kafka_pause_partitions(client.pointer, list)
+            } else {
+                rd_kafka_resume_partitions(client.pointer, list)
+            }
+        }
+    }
+
+    /// Whether a broker answers a metadata request within `timeout`.
+    public func checkConnection(timeout: Duration = .seconds(2)) async throws(KafkaError) {
+        try await client.checkConnection(timeout: timeout)
+    }
+
+    /// Leaves the group (revoking partitions through the rebalance handler) and stops.
+    public func close() async {
+        let wasOpen = shared.lock.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard wasOpen else { return }
+        await client.blocking { [client] in
+            let error = rd_kafka_consumer_close(client.pointer)
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                client.logger.warning("consumer close", metadata: ["kafka.error": "\(KafkaError(error))"])
+            }
+        }
+    }
+
+    private static func rebalance(
+        handle: OpaquePointer,
+        event: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        state: SharedState,
+        startPosition: KafkaConsumerConfiguration.StartPosition,
+        logger: Logger,
+        handler: RebalanceHandler?
+    ) {
+        let elements = partitions.map(partitionElements) ?? []
+        let changed = Set(elements.map { TopicPartition(topic: String(cString: $0.topic), partition: $0.partition) })
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        let scope = RebalanceScope(handle: handle)
+        switch event {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if let partitions {
+                position(partitions, handle: handle, state: state, startPosition: startPosition, logger: logger)
+            }
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(handle, partitions) {
+                    logger.error("incremental assign failed", metadata: ["error": "\(KafkaError(consuming: error))"])
+                }
+            } else {
+                rd_kafka_assign(handle, partitions)
+            }
+            let paused = state.lock.withLock { state in
+                if cooperative { state.assignment.formUnion(changed) } else { state.assignment = changed }
+                return state.paused
+            }
+            if paused, let partitions { rd_kafka_pause_partitions(handle, partitions) }
+            logger.info("partitions assigned", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
+            handler?(.assigned(changed), scope)
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            handler?(.revoked(changed), scope)
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(handle, partitions) {
+                    logger.error("incremental unassign failed", metadata: ["error": "\(KafkaError(consuming: error))"])
+                }
+            } else {
+                rd_kafka_assign(handle, nil)
+            }
+            state.lock.withLock { state in
+                if cooperative { state.assignment.subtract(changed) } else { state.assignment = [] }
+            }
+            logger.info("partitions revoked", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
+        default:
+            logger.error("rebalance failed", metadata: ["kafka.error": "\(KafkaError(event))"])
+            rd_kafka_assign(handle, nil)
+            state.lock.withLock { $0.assignment = [] }
+        }
+    }
+
+    /// Applies a non-default start position to partitions seen for the first time.
+    private static func position(
+        _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
+        handle: OpaquePointer,
+        state: SharedState,
+        startPosition: KafkaConsumerConfiguration.StartPosition,
+        logger: Logger
+    ) {
+        let fresh: Set<TopicPartition> = state.lock.withLock { state in
+            var fresh: Set<TopicPartition> = []
+            for element in partitionElements(partitions) {
+                let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                if state.positioned.insert(partition).inserted { fresh.insert(partition) }
+            }
+            return fresh
+        }
+        switch startPosition {
+        case .committed:
+            return
+        case .offset(let offset):
+            for index in 0..<Int(partitions.pointee.cnt) {
+                let element = partitions.pointee.elems[index]
+                if fresh.contains(TopicPartition(topic: String(cString: element.topic), partition: element.partition)) {
+                    partitions.pointee.elems[index].offset = offset
+                }
+            }
+        case .timestamp(let milliseconds):
+            let query = rd_kafka_topic_partition_list_copy(partitions)!
+            defer { rd_kafka_topic_partition_list_destroy(query) }
+            for index in 0..<Int(query.pointee.cnt) { query.pointee.elems[index].offset = milliseconds }
+            let error = rd_kafka_offsets_for_times(handle, query, 10_000)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                logger.error("offsets for times failed", metadata: ["kafka.error": "\(KafkaError(error))"])
+                return
+            }
+            for index in 0..<Int(partitions.pointee.cnt) {
+                let element = partitions.pointee.elems[index]
+                if fresh.contains(TopicPartition(topic: String(cString: element.topic), partition: element.partition)) {
+                    // -1 (no record that late) means "the end", as OFFSET_END does.
+                    let found = query.pointee.elems[index].offset
+                    partitions.pointee.elems[index].offset = found >= 0 ? found : Int64(RD_KAFKA_OFFSET_END)
+                }
+            }
+        }
+    }
+}
+
+extension KafkaRecord {
+    init(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let pointee = message.pointee
+        topic = String(cString: rd_kafka_topic_name(pointee.rkt))
+        partition = pointee.partition
+        offset = pointee.offset
+        key = pointee.key.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.key_len)) }
+        value = pointee.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.len)) } ?? []
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        timestampMilliseconds = timestamp >= 0 ? timestamp : nil
+        var headerList: OpaquePointer?
+        var headers: [(name: String, value: [UInt8])] = []
+        if rd_kafka_message_headers(message, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var headerValue: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(headerList, index, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                if let name {
+                    let bytes = headerValue.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+                    headers.append((String(cString: name), bytes))
+                }
+                index += 1
+            }
+        }
+        self.headers = headers
+    }
+}
+
+func makePartitionList(_ entries: [(TopicPartition, Int64)]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+    let list = rd_kafka_topic_partition_list_new(Int32(max(entries.count, 1)))!
+    for (partition, offset) in entries {
+        rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition).pointee.offset = offset
+    }
+    return list
+}
+
+func partitionElements(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [rd_kafka_topic_partition_t] {
+    (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }
+}
+
+func commitSynchronously(handle: OpaquePointer, offsets: [TopicPartition: Int64]) throws(KafkaError) {
+    let list = makePartitionList(offsets.map { ($0.key, $0.value) })
+    defer { rd_kafka_topic_partition_list_destroy(list) }
+    let error = rd_kafka_commit(handle, list, 0)
+    guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "commit") }
+    for element in partitionElements(list) where element.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+        throw KafkaError(element.err, context: "commit \(String(cString: element.topic))[\(element.partition)]")
+    }
+}

@@ -1,0 +1,281 @@
+import CRdKafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A record to produce.
+public struct KafkaOutgoingRecord: Sendable {
+    public var topic: String
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [(name: String, value: [UInt8])]
+
+    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])] = []) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+/// Where the broker stored an acknowledged record.
+public struct KafkaDeliveryReport: Sendable, Hashable {
+    public let topic: String
+    public let partition: Int32
+    public let offset: Int64
+}
+
+/// An idempotent producer (`acks=all`) whose `send` completes when the broker acknowledged the
+/// record, or failed it. Delivery reports are served by a dedicated thread.
+///
+/// As a `Service`, it runs until graceful shutdown, then flushes what is still queued.
+public final class KafkaProducer: Service, Sendable {
+    private let client: RdKafkaClient
+    private let configuration: KafkaProducerConfiguration
+    private let lifecycle = Mutex(Lifecycle.running)
+    private let polling = PollingControl()
+
+    private enum Lifecycle {
+        case running
+        case closed
+    }
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+        self.configuration = configuration
+        client = try RdKafkaClient(
+            kind: .producer, properties: configuration.properties, context: ClientContext(logger: logger)
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
+                guard let message, let ticket = message.pointee._private else { return }
+                let delivery = Unmanaged<DeliveryTicket>.fromOpaque(ticket).takeRetainedValue()
+                let error = message.pointee.err
+                if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    delivery.batch.complete(
+                        delivery.index,
+                        .success(
+                            KafkaDeliveryReport(
+                                topic: delivery.topic, partition: message.pointee.partition,
+                                offset: message.pointee.offset)))
+                } else {
+                    delivery.batch.complete(delivery.index, .failure(KafkaError(error)))
+                }
+            }
+        }
+        let thread = Thread { [client, polling] in
+            while !polling.stopRequested.load(ordering: .acquiring) {
+                rd_kafka_poll(client.pointer, 100)
+            }
+            polling.finished.signal()
+        }
+        thread.name = "punk-records.kafka.producer.poll"
+        thread.start()
+    }
+
+    deinit {
+        stopPolling()
+    }
+
+    /// Records waiting for delivery (queued locally or in flight).
+    public var queueDepth: Int { Int(rd_kafka_outq_len(client.pointer)) }
+
+    /// Sends one record and waits for its delivery report.
+    public func send(_ record: KafkaOutgoingRecord) async throws(KafkaError) -> KafkaDeliveryReport {
+        try await send([record])[0].get()
+    }
+
+    /// Enqueues the records in order, then waits until each has its delivery report. Records with
+    /// the same key reach their partition in input order (idempotent producer).
+    public func send(_ records: [KafkaOutgoingRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        guard !records.isEmpty else { return [] }
+        guard lifecycle.withLock({ $0 }) == .running else {
+            return records.map { _ in .failure(KafkaError(code: .closed, message: "the producer is closed")) }
+        }
+        return await withCheckedContinuation { continuation in
+            let batch = DeliveryBatch(count: records.count, continuation: continuation)
+            for (index, record) in records.enumerated() {
+                if let error = enqueue(record, ticket: DeliveryTicket(batch: batch, index: index, topic: record.topic)) {
+                    batch.complete(index, .failure(error))
+                }
+            }
+        }
+    }
+
+    /// Waits until every queued record is delivered or failed, at most `timeout`; returns the
+    /// number of records still undelivered.
+    @discardableResult
+    public func flush(timeout: Duration) async -> Int {
+        await client.blocking { [client] in
+            rd_kafka_flush(client.pointer, Int32(clamping: timeout.milliseconds))
+            return Int(rd_kafka_outq_len(client.pointer))
+        }
+    }
+
+    /// Whether a broker answers a metadata request within `timeout`.
+    public func checkConnection(timeout: Duration = .seconds(2)) async throws(KafkaError) {
+        try await client.checkConnection(timeout: timeout)
+    }
+
+    /// Refuses new records, flushes the queue (bounded by the delivery timeout plus a margin) and
+    /// stops serving delivery reports.
+    public func close() async {
+        let wasRunning = lifecycle.withLock { state in
+            defer { state = .closed }
+            return state == .running
+        }
+        guard wasRunning else { return }
+        let remaining = await flush(timeout: configuration.deliveryTimeout + .seconds(1))
+        if remaining > 0 {
+            client.logger.error("producer closed with undelivered records", metadata: ["records": "\(remaining)"])
+        }
+        stopPolling()
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    private func stopPolling() {
+        if !polling.stopRequested.exchange(true, ordering: .acquiringAndReleasing) {
+            polling.finished.wait()
+        }
+    }
+
+    /// Hands one record to librdkafka; returns the error when it refused it (e.g. queue full).
+    private func enqueue(_ record: KafkaOutgoingRecord, ticket: DeliveryTicket) -> KafkaError? {
+        let opaque = Unmanaged.passRetained(ticket).toOpaque()
+        // librdkafka copies everything (RD_KAFKA_MSG_F_COPY), so the buffers only live for the call.
+        let error: OpaquePointer? = record.topic.withCString { topic in
+            withOptionalBytes(record.key) { key in
+                record.value.withUnsafeBytes { value in
+                    withHeaderFields(record.headers) { headerFields in
+                        var fields: [rd_kafka_vu_t] = []
+                        fields.reserveCapacity(5 + headerFields.count)
+                        var field = rd_kafka_vu_t()
+                        field.vtype = RD_KAFKA_VTYPE_TOPIC
+                        field.u.cstr = topic
+                        fields.append(field)
+                        if let key {
+                            field = rd_kafka_vu_t()
+                            field.vtype = RD_KAFKA_VTYPE_KEY
+                            field.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            field.u.mem.size = key.count
+                            fields.append(field)
+                        }
+                        field = rd_kafka_vu_t()
+                        field.vtype = RD_KAFKA_VTYPE_VALUE
+                        field.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        field.u.mem.size = value.count
+                        fields.append(field)
+                        field = rd_kafka_vu_t()
+                        field.vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        field.u.i = RD_KAFKA_MSG_F_COPY
+                        fields.append(field)
+                        field = rd_kafka_vu_t()
+                        field.vtype = RD_KAFKA_VTYPE_OPAQUE
+                        field.u.ptr = opaque
+                        fields.append(field)
+                        fields.append(contentsOf: headerFields)
+                        return rd_kafka_produceva(client.pointer, fields, fields.count)
+                    }
+                }
+            }
+        }
+        guard let error else { return nil }
+        Unmanaged<DeliveryTicket>.fromOpaque(opaque).release()
+        return KafkaError(consuming: error)
+    }
+}
+
+private func withOptionalBytes<Result>(
+    _ bytes: [UInt8]?,
+    _ body: (UnsafeRawBufferPointer?) -> Result
+) -> Result {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}
+
+/// Builds `RD_KAFKA_VTYPE_HEADER` fields whose names and values stay valid during `body`.
+private func withHeaderFields<Result>(
+    _ headers: [(name: String, value: [UInt8])],
+    _ body: ([rd_kafka_vu_t]) -> Result
+) -> Result {
+    guard !headers.isEmpty else { return body([]) }
+    let storageSize = headers.reduce(0) { $0 + $1.name.utf8.count + 1 + $1.value.count }
+    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(storageSize, 1), alignment: 1)
+    defer { storage.deallocate() }
+    var fields: [rd_kafka_vu_t] = []
+    var offset = 0
+    for header in headers {
+        let name = storage.baseAddress! + offset
+        for byte in header.name.utf8 {
+            storage[offset] = byte
+            offset += 1
+        }
+        storage[offset] = 0
+        offset += 1
+        let value = storage.baseAddress! + offset
+        for byte in header.value {
+            storage[offset] = byte
+            offset += 1
+        }
+        var field = rd_kafka_vu_t()
+        field.vtype = RD_KAFKA_VTYPE_HEADER
+        field.u.header.name = UnsafePointer(name.assumingMemoryBound(to: CChar.self))
+        field.u.header.val = UnsafeRawPointer(value)
+        field.u.header.size = header.value.count
+        fields.append(field)
+    }
+    return body(fields)
+}
+
+/// Lets `close` stop the delivery-report thread and wait until it has left librdkafka.
+private final class PollingControl: Sendable {
+    let stopRequested = Atomic<Bool>(false)
+    let finished = DispatchSemaphore(value: 0)
+}
+
+/// One record of a `send` call, carried through librdkafka as the message's opaque pointer.
+final class DeliveryTicket: Sendable {
+    let batch: DeliveryBatch
+    let index: Int
+    let topic: String
+
+    init(batch: DeliveryBatch, index: Int, topic: String) {
+        self.batch = batch
+        self.index = index
+        self.topic = topic
+    }
+}
+
+/// Collects the delivery reports of one `send` call and resumes its caller after the last one.
+final class DeliveryBatch: Sendable {
+    typealias Results = [Result<KafkaDeliveryReport, KafkaError>]
+
+    private struct State {
+        var results: [Result<KafkaDeliveryReport, KafkaError>?]
+        var remaining: Int
+        var continuation: CheckedContinuation<Results, Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int, continuation: CheckedContinuation<Results, Never>) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
+    }
+
+    func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, KafkaError>) {
+        let finished: (CheckedContinuation<Results, Never>, Results)? = state.withLock { state in
+            guard state.results[index] == nil else { return nil }
+            state.results[index] = result
+            state.remaining -= 1
+            guard state.remaining == 0, let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (continuation, state.results.map { $0! })
+        }
+        if let (continuation, results) = finished {
+            continuation.resume(returning: results)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Logging
+
+/// Hands out one connection at a time and replaces it when it was lost, so callers retrying a
+/// transient failure get a fresh connection without knowing about reconnects.
+public actor PostgresClient {
+    public let url: String
+    private let logger: Logger
+    private var connection: PostgresConnection?
+
+    public init(url: String, logger: Logger) {
+        self.url = url
+        self.logger = logger
+    }
+
+    /// The open connection, reconnecting first if there is none or it broke.
+    public func connection() async throws(PostgresError) -> PostgresConnection {
+        if let connection, connection.isOpen { return connection }
+        if connection != nil { logger.warning("database connection lost, reconnecting") }
+        connection = nil
+        let fresh = try await PostgresConnection.connect(url: url, logger: logger)
+        connection = fresh
+        return fresh
+    }
+
+    /// Drops the connection; the next `connection()` opens a new one.
+    public func reset() {
+        connection = nil
+    }
+}

@@ -1,0 +1,271 @@
+import CLibPQ
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// Rows of a result, as text (PostgreSQL's output format for each type).
+public struct PostgresRows: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// Rows inserted, updated or deleted (the command tag's count).
+    public let affectedRows: Int
+
+    public subscript(row: Int, column: String) -> String? {
+        guard let index = columns.firstIndex(of: column) else { return nil }
+        return rows[row][index]
+    }
+}
+
+/// One libpq connection. Every libpq call runs on the connection's serial queue, off the
+/// cooperative thread pool. A connection serves one caller at a time; `PostgresClient` hands it out.
+public final class PostgresConnection: Sendable {
+    nonisolated(unsafe) private let handle: OpaquePointer
+    private let queue: DispatchQueue
+    private let preparedStatements = Mutex<[String: String]>([:])
+    let logger: Logger
+
+    private init(handle: OpaquePointer, queue: DispatchQueue, logger: Logger) {
+        self.handle = handle
+        self.queue = queue
+        self.logger = logger
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Connects with a `postgres://` URL (or a `key=value` conninfo string).
+    public static func connect(
+        url: String,
+        logger: Logger,
+        connectTimeout: Duration = .seconds(5)
+    ) async throws(PostgresError) -> PostgresConnection {
+        let queue = DispatchQueue(label: "punk-records.postgres")
+        let result: Result<PostgresConnection, PostgresError> = await withCheckedContinuation { continuation in
+            queue.async {
+                // Later keywords override earlier ones, so settings in the URL win over these defaults.
+                let keywords = ["connect_timeout", "application_name", "dbname"]
+                let values = ["\(max(connectTimeout.components.seconds, 1))", "punk-records", url]
+                let handle = withCStringArray(keywords) { keywordPointers in
+                    withCStringArray(values) { valuePointers in
+                        PQconnectdbParams(keywordPointers, valuePointers, 1)
+                    }
+                }
+                guard let handle else {
+                    continuation.resume(returning: .failure(PostgresError(code: .connectionFailed, message: "out of memory")))
+                    return
+                }
+                guard PQstatus(handle) == CONNECTION_OK else {
+                    let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+                    PQfinish(handle)
+                    continuation.resume(returning: .failure(PostgresError(code: .connectionFailed, message: message)))
+                    return
+                }
+                continuation.resume(returning: .success(PostgresConnection(handle: handle, queue: queue, logger: logger)))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Whether the connection is still usable (it is not after the server dropped it).
+    public var isOpen: Bool {
+        queue.sync { PQstatus(handle) == CONNECTION_OK }
+    }
+
+    /// The server process serving this connection (to cancel or terminate it).
+    public var backendPID: Int32 {
+        queue.sync { PQbackendPID(handle) }
+    }
+
+    /// Runs one statement with parameters. With `prepared`, the statement is parsed and planned
+    /// once per connection and reused.
+    @discardableResult
+    public func query(
+        _ sql: String,
+        _ parameters: [PostgresValue] = [],
+        prepared: Bool = false
+    ) async throws(PostgresError) -> PostgresRows {
+        let result: Result<PostgresRows, PostgresError> = await run { [self] in
+            var statementName: String?
+            if prepared {
+                let known = preparedStatements.withLock { $0[sql] }
+                if let known {
+                    statementName = known
+                } else {
+                    let name = "s\(preparedStatements.withLock { $0.count })"
+                    let types = parameters.map { Oid($0.type.oid) }
+                    let prepareResult = PQprepare(handle, name, sql, Int32(types.count), types)
+                    if let error = self.error(from: prepareResult) { return .failure(error) }
+                    preparedStatements.withLock { $0[sql] = name }
+                    statementName = name
+                }
+            }
+            let pgResult = withParameters(parameters) { count, types, values, lengths, formats in
+                if let statementName {
+                    PQexecPrepared(handle, statementName, count, values, lengths, formats, 0)
+                } else {
+                    PQexecParams(handle, sql, count, types, values, lengths, formats, 0)
+                }
+            }
+            if let error = self.error(from: pgResult) { return .failure(error) }
+            return .success(Self.rows(from: pgResult))
+        }
+        return try result.get()
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<Value: Sendable>(
+        _ body: (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        try await query("BEGIN")
+        do {
+            let value = try await body(self)
+            try await query("COMMIT")
+            return value
+        } catch {
+            if isOpen { _ = try? await query("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// `COPY … FROM STDIN` with `data` in the format the statement names (text format by default).
+    /// Returns the number of rows copied.
+    @discardableResult
+    public func copyFrom(_ copyStatement: String, data: [UInt8]) async throws(PostgresError) -> Int {
+        let result: Result<Int, PostgresError> = await run { [self] in
+            let start = PQexec(handle, copyStatement)
+            guard PQresultStatus(start) == PGRES_COPY_IN else {
+                return .failure(self.error(from: start) ?? PostgresError(code: .unexpected, message: "COPY did not start"))
+            }
+            PQclear(start)
+            let chunkSize = 1 << 20
+            var offset = 0
+            var sent = true
+            data.withUnsafeBytes { bytes in
+                while offset < bytes.count, sent {
+                    let length = min(chunkSize, bytes.count - offset)
+                    let chunk = bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+                    sent = PQputCopyData(handle, chunk, Int32(length)) == 1
+                    offset += length
+                }
+            }
+            PQputCopyEnd(handle, sent ? nil : "client failed to send data")
+            var outcome: Result<Int, PostgresError> = .success(0)
+            while let pgResult = PQgetResult(handle) {
+                if let error = self.error(from: pgResult) {
+                    outcome = .failure(error)
+                } else {
+                    outcome = outcome.map { _ in Int(String(cString: PQcmdTuples(pgResult))) ?? 0 }
+                    PQclear(pgResult)
+                }
+            }
+            if !sent, case .success = outcome {
+                return .failure(self.connectionLostError())
+            }
+            return outcome
+        }
+        return try result.get()
+    }
+
+    private func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body()) }
+        }
+    }
+
+    /// Consumes a failed result (clearing it) and describes the failure; `nil` (and the result
+    /// kept) when it succeeded.
+    private func error(from result: OpaquePointer?) -> PostgresError? {
+        guard let result else { return connectionLostError() }
+        let status = PQresultStatus(result)
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN:
+            return nil
+        default:
+            defer { PQclear(result) }
+            func field(_ code: UInt8) -> String? {
+                PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
+            }
+            let sqlState = field(UInt8(ascii: "C"))
+            let message = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
+            if PQstatus(handle) != CONNECTION_OK {
+                return PostgresError(code: .connectionLost, sqlState: sqlState, message: message)
+            }
+            return PostgresError(
+                code: sqlState == nil ? .unexpected : .server, sqlState: sqlState, message: message,
+                detail: field(UInt8(ascii: "D")), constraint: field(UInt8(ascii: "n")))
+        }
+    }
+
+    private func connectionLostError() -> PostgresError {
+        PostgresError(code: .connectionLost, message: String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines)
+    }
+
+    private static func rows(from result: OpaquePointer?) -> PostgresRows {
+        guard let result else { return PostgresRows(columns: [], rows: [], affectedRows: 0) }
+        defer { PQclear(result) }
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            rows.append(
+                (0..<columnCount).map { column in
+                    PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                })
+        }
+        return PostgresRows(
+            columns: columns, rows: rows, affectedRows: Int(String(cString: PQcmdTuples(result))) ?? 0)
+    }
+}
+
+/// Lays out binary parameters in one buffer and passes libpq's parallel arrays.
+private func withParameters<Result>(
+    _ parameters: [PostgresValue],
+    _ body: (
+        Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?,
+        UnsafePointer<Int32>?
+    ) -> Result
+) -> Result {
+    var storage: [UInt8] = []
+    var offsets: [Int?] = []
+    var lengths: [Int32] = []
+    for parameter in parameters {
+        let start = storage.count
+        if parameter.encode(into: &storage) {
+            offsets.append(start)
+            lengths.append(Int32(storage.count - start))
+        } else {
+            offsets.append(nil)
+            lengths.append(0)
+        }
+    }
+    let types = parameters.map { Oid($0.type.oid) }
+    let formats = [Int32](repeating: 1, count: parameters.count)
+    storage.append(0)  // a valid base address even when every parameter is empty
+    return storage.withUnsafeBufferPointer { buffer in
+        let base = UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+        let values: [UnsafePointer<CChar>?] = offsets.map { offset in offset.map { base + $0 } }
+        return body(Int32(parameters.count), types, values, lengths, formats)
+    }
+}
+
+private func withCStringArray<Result>(
+    _ strings: [String],
+    _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> Result
+) -> Result {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    let pointers: [UnsafePointer<CChar>?] = duplicates.map { $0.map { UnsafePointer($0) } } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var text = self
+        while text.last?.isNewline == true { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Kafka
+import Logging
+
+/// What `scripts/test.sh` provides to integration tests. A missing variable fails the test with
+/// a hint instead of skipping it: integration tests must never pass by not running.
+public enum TestEnvironment {
+    public struct Missing: Error, CustomStringConvertible {
+        public let variable: String
+        public var description: String { "\(variable) is not set: run the tests with scripts/test.sh" }
+    }
+
+    public static func value(_ name: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { throw Missing(variable: name) }
+        return value
+    }
+
+    /// The shared test broker (Tansu, started by scripts/test.sh).
+    public static func kafkaBrokers() throws -> String { try value("PUNK_TEST_KAFKA_BROKERS") }
+
+    /// A database URL of the shared test PostgreSQL server.
+    public static func databaseURL(database: String = "postgres") throws -> String {
+        "postgres://postgres@127.0.0.1:\(try value("PUNK_TEST_PG_PORT"))/\(database)"
+    }
+
+    public static func tansuBinary() throws -> String { try value("PUNK_TEST_TANSU") }
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "tests")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// A name no other test uses (topics, groups, databases).
+    public static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    /// Creates a topic on `brokers` and returns its name.
+    public static func makeTopic(_ prefix: String, partitions: Int, brokers: String) async throws -> String {
+        let name = uniqueName(prefix)
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: brokers), logger: logger)
+        try await admin.createTopic(name, partitions: partitions)
+        return name
+    }
+
+    /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+    public static func eventually(
+        timeout: Duration,
+        interval: Duration = .milliseconds(200),
+        _ condition: () async throws -> Bool
+    ) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: interval)
+        }
+        return try await condition()
+    }
+}
+
+/// A private Tansu broker for tests that stop and restart the broker.
+public final class TestBroker: @unchecked Sendable {
+    public let port: Int
+    private var process: Process?
+
+    public var bootstrapServers: String { "127.0.0.1:\(port)" }
+
+    public init() throws {
+        port = Int.random(in: 41000...48999)
+        try start()
+    }
+
+    deinit { stop() }
+
+    public func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.tansuBinary())
+        process.arguments = [
+            "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
+            "tcp://127.0.0.1:\(port)", "--storage-engine", "memory://tansu/",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        Thread.sleep(forTimeInterval: 0.3)
+    }
+
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+}
+
+/// Runs `scripts/stack.sh` against the test stack (e.g. to stop PostgreSQL for a while).
+public enum TestStack {
+    public static func run(_ command: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [try TestEnvironment.value("PUNK_TEST_STACK_SCRIPT"), command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+    }
+}
