@@ -18,7 +18,7 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
     public static func passThroughProperties(from environment: [String: String]) -> [String: String] {
         let prefix = "KAFKA_PROPERTY_"
         var properties: [String: String] = [:]
-        for (name, value) in environment where name.hasPrefix(prefix) && name.count > prefix.count {
+        for (name, value) in environment where name.hasPrefix(prefix) && name.count > prefix.count && !value.isEmpty {
             properties[name.dropFirst(prefix.count).lowercased().replacingOccurrences(of: "_", with: ".")] = value
         }
         return properties

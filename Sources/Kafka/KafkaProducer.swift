@@ -29,55 +29,36 @@ public struct KafkaDeliveryReport: Sendable, Hashable {
 /// An idempotent producer (`acks=all`) whose `send` completes when the broker acknowledged the
 /// record, or failed it. Delivery reports are served by a dedicated thread.
 ///
+/// The librdkafka handle lives in a session that is replaced when it is wedged: deliveries time
+/// out while the broker answers (a broker that lost its producer state, or a fatal idempotence
+/// error). Records of the old session still get their reports while it drains.
+///
 /// As a `Service`, it runs until graceful shutdown, then flushes what is still queued.
 public final class KafkaProducer: Service, Sendable {
-    private let client: RdKafkaClient
     private let configuration: KafkaProducerConfiguration
-    private let lifecycle = Mutex(Lifecycle.running)
-    private let polling = PollingControl()
+    private let logger: Logger
+    private let state: Mutex<State>
 
-    private enum Lifecycle {
-        case running
-        case closed
+    private struct State {
+        var session: ProducerSession
+        var closed = false
+        var recycling = false
     }
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
-        client = try RdKafkaClient(
-            kind: .producer, properties: configuration.properties, context: ClientContext(logger: logger)
-        ) { conf in
-            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
-                guard let message, let ticket = message.pointee._private else { return }
-                let delivery = Unmanaged<DeliveryTicket>.fromOpaque(ticket).takeRetainedValue()
-                let error = message.pointee.err
-                if error == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    delivery.batch.complete(
-                        delivery.index,
-                        .success(
-                            KafkaDeliveryReport(
-                                topic: delivery.topic, partition: message.pointee.partition,
-                                offset: message.pointee.offset)))
-                } else {
-                    delivery.batch.complete(delivery.index, .failure(KafkaError(error)))
-                }
-            }
-        }
-        let thread = Thread { [client, polling] in
-            while !polling.stopRequested.load(ordering: .acquiring) {
-                rd_kafka_poll(client.pointer, 100)
-            }
-            polling.finished.signal()
-        }
-        thread.name = "punk-records.kafka.producer.poll"
-        thread.start()
+        self.logger = logger
+        state = Mutex(State(session: try ProducerSession(configuration: configuration, logger: logger)))
     }
 
     deinit {
-        stopPolling()
+        state.withLock { $0.session }.stop()
     }
 
+    private var session: ProducerSession { state.withLock { $0.session } }
+
     /// Records waiting for delivery (queued locally or in flight).
-    public var queueDepth: Int { Int(rd_kafka_outq_len(client.pointer)) }
+    public var queueDepth: Int { Int(rd_kafka_outq_len(session.client.pointer)) }
 
     /// Sends one record and waits for its delivery report.
     public func send(_ record: KafkaOutgoingRecord) async throws(KafkaError) -> KafkaDeliveryReport {
@@ -88,47 +69,50 @@ public final class KafkaProducer: Service, Sendable {
     /// the same key reach their partition in input order (idempotent producer).
     public func send(_ records: [KafkaOutgoingRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard !records.isEmpty else { return [] }
-        guard lifecycle.withLock({ $0 }) == .running else {
+        let (session, closed) = state.withLock { ($0.session, $0.closed) }
+        guard !closed else {
             return records.map { _ in .failure(KafkaError(code: .closed, message: "the producer is closed")) }
         }
-        return await withCheckedContinuation { continuation in
+        let results = await withCheckedContinuation { continuation in
             let batch = DeliveryBatch(count: records.count, continuation: continuation)
             for (index, record) in records.enumerated() {
-                if let error = enqueue(record, ticket: DeliveryTicket(batch: batch, index: index, topic: record.topic)) {
+                if let error = enqueue(record, ticket: DeliveryTicket(batch: batch, index: index, topic: record.topic), session: session) {
                     batch.complete(index, .failure(error))
                 }
             }
         }
+        if results.contains(where: { if case .failure(let error) = $0 { error.suggestsWedgedSession } else { false } }) {
+            // In the background: the caller's answer must not wait for the diagnosis.
+            Task { await self.recycleIfWedged(session) }
+        }
+        return results
     }
 
     /// Waits until every queued record is delivered or failed, at most `timeout`; returns the
     /// number of records still undelivered.
     @discardableResult
     public func flush(timeout: Duration) async -> Int {
-        await client.blocking { [client] in
-            rd_kafka_flush(client.pointer, Int32(clamping: timeout.milliseconds))
-            return Int(rd_kafka_outq_len(client.pointer))
-        }
+        await session.flush(timeout: timeout)
     }
 
     /// Whether a broker answers a metadata request within `timeout`.
     public func checkConnection(timeout: Duration = .seconds(2)) async throws(KafkaError) {
-        try await client.checkConnection(timeout: timeout)
+        try await session.client.checkConnection(timeout: timeout)
     }
 
     /// Refuses new records, flushes the queue (bounded by the delivery timeout plus a margin) and
     /// stops serving delivery reports.
     public func close() async {
-        let wasRunning = lifecycle.withLock { state in
-            defer { state = .closed }
-            return state == .running
+        let (wasOpen, session) = state.withLock { state in
+            defer { state.closed = true }
+            return (!state.closed, state.session)
         }
-        guard wasRunning else { return }
-        let remaining = await flush(timeout: configuration.deliveryTimeout + .seconds(1))
+        guard wasOpen else { return }
+        let remaining = await session.flush(timeout: configuration.deliveryTimeout + .seconds(1))
         if remaining > 0 {
-            client.logger.error("producer closed with undelivered records", metadata: ["records": "\(remaining)"])
+            logger.error("producer closed with undelivered records", metadata: ["records": "\(remaining)"])
         }
-        stopPolling()
+        session.stop()
     }
 
     public func run() async throws {
@@ -136,14 +120,42 @@ public final class KafkaProducer: Service, Sendable {
         await close()
     }
 
-    private func stopPolling() {
-        if !polling.stopRequested.exchange(true, ordering: .acquiringAndReleasing) {
-            polling.finished.wait()
+    /// Replaces `failed` with a fresh session when the broker answers but deliveries still fail.
+    private func recycleIfWedged(_ failed: ProducerSession) async {
+        let claimed = state.withLock { state in
+            guard state.session === failed, !state.recycling, !state.closed else { return false }
+            state.recycling = true
+            return true
+        }
+        guard claimed else { return }
+        let reachable = (try? await failed.client.checkConnection(timeout: .seconds(2))) != nil
+        let fatal = failed.fatalError()
+        guard reachable || fatal != nil else {
+            state.withLock { $0.recycling = false }
+            return
+        }
+        do {
+            let fresh = try ProducerSession(configuration: configuration, logger: logger)
+            state.withLock { state in
+                state.session = fresh
+                state.recycling = false
+            }
+            logger.warning(
+                "deliveries failed while the broker answers: replaced the producer",
+                metadata: ["fatal": "\(fatal.map { "\($0)" } ?? "none")"])
+            let drainTimeout = configuration.deliveryTimeout
+            Task.detached {
+                _ = await failed.flush(timeout: drainTimeout)
+                failed.stop()
+            }
+        } catch {
+            state.withLock { $0.recycling = false }
+            logger.error("could not replace the producer", metadata: ["kafka.error": "\(error)"])
         }
     }
 
     /// Hands one record to librdkafka; returns the error when it refused it (e.g. queue full).
-    private func enqueue(_ record: KafkaOutgoingRecord, ticket: DeliveryTicket) -> KafkaError? {
+    private func enqueue(_ record: KafkaOutgoingRecord, ticket: DeliveryTicket, session: ProducerSession) -> KafkaError? {
         let opaque = Unmanaged.passRetained(ticket).toOpaque()
         // librdkafka copies everything (RD_KAFKA_MSG_F_COPY), so the buffers only live for the call.
         let error: OpaquePointer? = record.topic.withCString { topic in
@@ -177,7 +189,7 @@ public final class KafkaProducer: Service, Sendable {
                         field.u.ptr = opaque
                         fields.append(field)
                         fields.append(contentsOf: headerFields)
-                        return rd_kafka_produceva(client.pointer, fields, fields.count)
+                        return rd_kafka_produceva(session.client.pointer, fields, fields.count)
                     }
                 }
             }
@@ -230,10 +242,67 @@ private func withHeaderFields<Result>(
     return body(fields)
 }
 
-/// Lets `close` stop the delivery-report thread and wait until it has left librdkafka.
-private final class PollingControl: Sendable {
-    let stopRequested = Atomic<Bool>(false)
-    let finished = DispatchSemaphore(value: 0)
+/// One librdkafka producer handle and the thread that serves its delivery reports.
+final class ProducerSession: Sendable {
+    let client: RdKafkaClient
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+        client = try RdKafkaClient(
+            kind: .producer, properties: configuration.properties, context: ClientContext(logger: logger)
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
+                guard let message, let ticket = message.pointee._private else { return }
+                let delivery = Unmanaged<DeliveryTicket>.fromOpaque(ticket).takeRetainedValue()
+                let error = message.pointee.err
+                if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let report = KafkaDeliveryReport(
+                        topic: delivery.topic, partition: message.pointee.partition, offset: message.pointee.offset)
+                    delivery.batch.complete(delivery.index, .success(report))
+                } else {
+                    delivery.batch.complete(delivery.index, .failure(KafkaError(error)))
+                }
+            }
+        }
+        let thread = Thread { [self] in
+            while !stopRequested.load(ordering: .acquiring) {
+                rd_kafka_poll(client.pointer, 100)
+            }
+            finished.signal()
+        }
+        thread.name = "punk-records.kafka.producer.poll"
+        thread.start()
+    }
+
+    func flush(timeout: Duration) async -> Int {
+        await client.blocking { [client] in
+            rd_kafka_flush(client.pointer, Int32(clamping: timeout.milliseconds))
+            return Int(rd_kafka_outq_len(client.pointer))
+        }
+    }
+
+    /// The idempotent producer's fatal error, if it raised one (the handle is then unusable).
+    func fatalError() -> KafkaError? {
+        var text = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(client.pointer, &text, text.count)
+        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        return KafkaError(code: KafkaError.Code(code), message: String(nullTerminated: text))
+    }
+
+    /// Stops the delivery-report thread and waits until it has left librdkafka.
+    func stop() {
+        if !stopRequested.exchange(true, ordering: .acquiringAndReleasing) {
+            finished.wait()
+        }
+    }
+}
+
+extension KafkaError {
+    /// A failure that a healthy producer would not report while its broker answers.
+    var suggestsWedgedSession: Bool {
+        code == .messageTimedOut || code == .timedOut || code == Code(RD_KAFKA_RESP_ERR__FATAL)
+    }
 }
 
 /// One record of a `send` call, carried through librdkafka as the message's opaque pointer.

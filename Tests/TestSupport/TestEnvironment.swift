@@ -27,7 +27,7 @@ public enum TestEnvironment {
 
     public static let logger: Logger = {
         var logger = Logger(label: "tests")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["PUNK_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         return logger
     }()
 
@@ -87,10 +87,11 @@ public final class TestBroker: @unchecked Sendable {
         Thread.sleep(forTimeInterval: 0.3)
     }
 
+    /// Kills the broker at once, as a crash would; its in-memory topics are gone with it.
     public func stop() {
         guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        kill(process.processIdentifier, SIGKILL)
+        _ = process.waitForExit(timeout: .seconds(10))
         self.process = nil
     }
 }
@@ -104,6 +105,18 @@ public enum TestStack {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        _ = process.waitForExit(timeout: .seconds(60))
+    }
+}
+
+extension Process {
+    /// Waits for the process to end without `waitUntilExit`, which spins a run loop on Linux.
+    /// Returns whether it ended within `timeout`.
+    public func waitForExit(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while isRunning, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return !isRunning
     }
 }

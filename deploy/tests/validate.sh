@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Offline validation of the deploy files: Dockerfile, docker-compose.yml, deploy/ (kustomize base,
-# overlays, examples, Dapr component) and the topic provisioning script.
+# overlays, examples, Dapr component), the topic provisioning script, and the gateway's OpenAPI
+# document (Sources/Gateway/OpenAPIDocument.swift).
 #
 #   deploy/tests/validate.sh            # from anywhere; exits non-zero when something fails
 #
@@ -9,6 +10,7 @@
 #   kubernetes-validate==1.37.0 (PyPI)                              schemas ship inside the package
 #   check-jsonschema==0.39.0 (PyPI)                                 ships the compose-spec schema
 #   python3 with PyYAML                                             deploy/tests/check_policies.py
+#   openapi-spec-validator==0.9.0 (PyPI)                            deploy/tests/check_openapi.py
 # The last line of output is `deploy: N passed, M failed`.
 set -uo pipefail
 
@@ -80,6 +82,14 @@ if have check-jsonschema; then
     pass "tool: check-jsonschema ($(check-jsonschema --version 2>&1 | tail -n 1))"
 else
     fail "tool: check-jsonschema: python3 -m pip install check-jsonschema==0.39.0"
+fi
+
+HAVE_OPENAPI_VALIDATOR=false
+if have "$PYTHON" && "$PYTHON" -c 'import openapi_spec_validator' 2>/dev/null; then
+    HAVE_OPENAPI_VALIDATOR=true
+    pass "tool: python3 with openapi-spec-validator"
+else
+    fail "tool: python3 with openapi-spec-validator: python3 -m pip install openapi-spec-validator==0.9.0"
 fi
 
 # --------------------------------------------------------------------------------------------------
@@ -272,6 +282,33 @@ if "$PYTHON" -c 'import yaml' 2>/dev/null && [ ${#RENDERED_ARGS[@]} -gt 0 ]; the
     done
 else
     fail "policy: check_policies.py not run (needs PyYAML and rendered overlays)"
+fi
+
+# --------------------------------------------------------------------------------------------------
+# The gateway's OpenAPI document: valid OpenAPI 3.1.0, every contract route and status described
+# --------------------------------------------------------------------------------------------------
+
+count_openapi_output() {
+    local log=$1 line
+    while IFS= read -r line; do
+        case "$line" in
+            "ok "*) pass "${line#ok }" ;;
+            "FAIL "*) fail "${line#FAIL }" ;;
+            *) printf '     %s\n' "$line" ;;
+        esac
+    done <"$log"
+}
+
+if $HAVE_OPENAPI_VALIDATOR; then
+    log="$WORK/openapi.log"
+    "$PYTHON" "$HERE/check_openapi.py" --repo "$REPO_ROOT" >"$log" 2>&1
+    rc=$?
+    count_openapi_output "$log"
+    if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+        fail "openapi: check_openapi.py exited $rc" "$log"
+    fi
+else
+    fail "openapi: check_openapi.py not run (needs openapi-spec-validator)"
 fi
 
 echo

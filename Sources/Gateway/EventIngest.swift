@@ -1,0 +1,196 @@
+import EventModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Kafka
+import Logging
+import ServiceSupport
+
+/// `POST /events` and `POST /events/batch`: authenticate, read a bounded body, validate, produce,
+/// and answer only after the broker acknowledged.
+struct EventIngest: Sendable {
+    let configuration: GatewayConfiguration
+    let producer: KafkaProducer
+    let metrics: GatewayMetrics
+    let decoder: EnvelopeDecoder
+    private let expectedAuthorization: [UInt8]
+
+    init(configuration: GatewayConfiguration, producer: KafkaProducer, metrics: GatewayMetrics) {
+        self.configuration = configuration
+        self.producer = producer
+        self.metrics = metrics
+        decoder = EnvelopeDecoder(maxEventBytes: configuration.maxEventBytes, maxBatchEvents: configuration.maxBatchEvents)
+        expectedAuthorization = Array("Bearer \(configuration.apiToken)".utf8)
+    }
+
+    func postEvent(_ request: Request, context: some RequestContext) async -> Response {
+        do {
+            let body = try await admit(request, bodyLimit: configuration.maxEventBytes, eventsIfRejected: 1)
+            let event: AcceptedEvent
+            do {
+                event = try decoder.decodeEvent(body)
+            } catch {
+                throw reject(APIError.decoding(error), events: 1)
+            }
+            let results = await produce([event], request: request)
+            switch results[0] {
+            case .success(let report):
+                var writer = JSONWriter()
+                writer.beginObject()
+                writeReport(report, eventID: event.envelope.eventID, into: &writer)
+                writer.endObject()
+                return Response.json(status: .accepted, writer.bytes)
+            case .failure(let error):
+                metrics.rejected(1, reason: "broker_unavailable")
+                context.logger.warning("produce failed", metadata: ["kafka.error": "\(error)"])
+                return brokerUnavailable(error).response()
+            }
+        } catch {
+            return error.response()
+        }
+    }
+
+    func postBatch(_ request: Request, context: some RequestContext) async -> Response {
+        do {
+            let body = try await admit(request, bodyLimit: configuration.maxBatchBodyBytes, eventsIfRejected: 1)
+            let events: [AcceptedEvent]
+            do {
+                events = try decoder.decodeBatch(body)
+            } catch {
+                throw reject(APIError.decoding(error), events: 1)
+            }
+            let results = await produce(events, request: request)
+            var writer = JSONWriter(capacity: 96 * events.count + 64)
+            writer.beginObject()
+            let accepted = results.count { if case .success = $0 { true } else { false } }
+            let firstFailure = results.lazy.compactMap { result -> KafkaError? in
+                if case .failure(let error) = result { return error } else { return nil }
+            }.first
+            if let firstFailure {
+                metrics.rejected(events.count - accepted, reason: "broker_unavailable")
+                context.logger.warning(
+                    "batch partly produced", metadata: ["accepted": "\(accepted)", "kafka.error": "\(firstFailure)"])
+                brokerUnavailable(firstFailure).writeError(into: &writer)
+            }
+            writer.key("accepted")
+            writer.integer(accepted)
+            writer.key("results")
+            writer.beginArray()
+            for (event, result) in zip(events, results) {
+                writer.beginObject()
+                switch result {
+                case .success(let report):
+                    writeReport(report, eventID: event.envelope.eventID, into: &writer)
+                    writer.member("status", "accepted")
+                case .failure(let error):
+                    writer.member("event_id", event.envelope.eventID.canonicalString)
+                    writer.member("status", "failed")
+                    writer.member("error", error.message)
+                }
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+            if let firstFailure {
+                return Response.json(
+                    status: .serviceUnavailable, writer.bytes, headers: brokerUnavailable(firstFailure).headers)
+            }
+            return Response.json(status: .accepted, writer.bytes)
+        } catch {
+            return error.response()
+        }
+    }
+
+    /// Checks the token and the content type, then reads the body without ever holding more than
+    /// `bodyLimit` bytes of it.
+    private func admit(_ request: Request, bodyLimit: Int, eventsIfRejected: Int) async throws(APIError) -> [UInt8] {
+        guard authorized(request.headers[.authorization]) else {
+            throw reject(.unauthorized(), events: eventsIfRejected)
+        }
+        let contentType = request.headers[.contentType]
+        guard let contentType, Self.isJSON(contentType) else {
+            throw reject(.unsupportedMediaType(contentType), events: eventsIfRejected)
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {
+            throw reject(.bodyTooLarge(limit: bodyLimit), events: eventsIfRejected)
+        }
+        var body: [UInt8] = []
+        do {
+            for try await buffer in request.body {
+                guard body.count + buffer.readableBytes <= bodyLimit else {
+                    throw APIError.bodyTooLarge(limit: bodyLimit)
+                }
+                buffer.withUnsafeReadableBytes { body.append(contentsOf: $0) }
+            }
+        } catch let error as APIError {
+            throw reject(error, events: eventsIfRejected)
+        } catch {
+            throw APIError(status: .badRequest, code: "invalid_json", message: "the body could not be read: \(error)")
+        }
+        return body
+    }
+
+    private func produce(_ events: [AcceptedEvent], request: Request) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        let traceparent = request.headers[HTTPField.Name("traceparent")!]
+        let records = events.map { event in
+            let record = event.record(traceparent: traceparent)
+            return KafkaOutgoingRecord(
+                topic: configuration.kafka.router.topic(forEventType: event.envelope.eventType), key: record.key,
+                value: record.value, headers: record.headers)
+        }
+        let started = ContinuousClock.now
+        let results = await producer.send(records)
+        metrics.produceDuration.record(ContinuousClock.now - started)
+        let accepted = results.count { if case .success = $0 { true } else { false } }
+        if accepted > 0 { metrics.eventsAccepted.increment(by: Int64(accepted)) }
+        return results
+    }
+
+    private func writeReport(_ report: KafkaDeliveryReport, eventID: UUID, into writer: inout JSONWriter) {
+        writer.member("event_id", eventID.canonicalString)
+        writer.member("topic", report.topic)
+        writer.key("partition")
+        writer.integer(report.partition)
+        writer.key("offset")
+        writer.integer(report.offset)
+    }
+
+    private func brokerUnavailable(_ error: KafkaError) -> APIError {
+        let queueFull = error.code == .queueFull
+        return APIError(
+            status: .serviceUnavailable, code: "broker_unavailable",
+            message: queueFull
+                ? "the producer queue is full; retry later with the same event_id"
+                : "the broker did not acknowledge in time (\(error.message)); retry with the same event_id",
+            headers: [.retryAfter: queueFull ? "1" : "2"])
+    }
+
+    private func reject(_ error: APIError, events: Int) -> APIError {
+        metrics.rejected(events, reason: error.reason)
+        return error
+    }
+
+    /// Constant-time comparison: the time taken does not depend on where the tokens differ.
+    private func authorized(_ header: String?) -> Bool {
+        guard let header else { return false }
+        let presented = Array(header.utf8)
+        var difference = UInt8(presented.count == expectedAuthorization.count ? 0 : 1)
+        for index in expectedAuthorization.indices {
+            let byte = index < presented.count ? presented[index] : 0
+            difference |= byte ^ expectedAuthorization[index]
+        }
+        return difference == 0
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces)
+        return mediaType.caseInsensitiveCompare("application/json") == .orderedSame
+    }
+}
+
+extension Error {
+    fileprivate func response() -> Response {
+        if let apiError = self as? APIError { return apiError.response() }
+        return APIError(status: .internalServerError, code: "internal_error", message: "\(self)").response()
+    }
+}

@@ -1,0 +1,106 @@
+import HTTPTypes
+import Hummingbird
+import Kafka
+import Logging
+import ServiceLifecycle
+import ServiceSupport
+
+/// Builds the gateway: its router, its HTTP application and the services around it.
+struct Gateway: Sendable {
+    let configuration: GatewayConfiguration
+    let producer: KafkaProducer
+    let metrics: GatewayMetrics
+    let readiness: Readiness
+    let logger: Logger
+
+    init(configuration: GatewayConfiguration, producer: KafkaProducer, logger: Logger) {
+        self.configuration = configuration
+        self.producer = producer
+        self.metrics = GatewayMetrics()
+        self.readiness = Readiness()
+        self.logger = logger
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
+        let ingest = EventIngest(configuration: configuration, producer: producer, metrics: metrics)
+        router.post("/events") { request, context in await ingest.postEvent(request, context: context) }
+        router.post("/events/batch") { request, context in await ingest.postBatch(request, context: context) }
+        let producer = self.producer
+        let kafkaHealth = CachedHealthCheck {
+            do {
+                try await producer.checkConnection(timeout: .seconds(2))
+                return nil
+            } catch {
+                return "unreachable: \(error)"
+            }
+        }
+        let metrics = self.metrics
+        router.addOperationalRoutes(
+            readiness: readiness, healthChecks: [("kafka", kafkaHealth)], registry: metrics.registry,
+            beforeScrape: { metrics.producerQueueDepth.set(Int64(producer.queueDepth)) })
+        router.get("/openapi.json") { _, _ in Response.json(status: .ok, Array(OpenAPIDocument.json.utf8)) }
+        return router
+    }
+
+    func application() -> some ApplicationProtocol {
+        let readiness = self.readiness
+        return Application(
+            router: router(),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "punk-records-gateway"),
+            onServerRunning: { _ in readiness.markReady() },
+            logger: logger)
+    }
+
+    /// The producer first and the drain signal last: shutdown runs in reverse, so readiness turns
+    /// 503, then the server finishes in-flight requests, then the producer flushes.
+    func serviceGroup() -> ServiceGroup {
+        ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: producer),
+                    .init(service: application()),
+                    .init(service: DrainOnShutdown(readiness: readiness, logger: logger), successTerminationBehavior: .ignore),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+    }
+}
+
+/// Gives every request an id (`X-Request-ID`, taken from the client when it sent one), logs
+/// failures with it, and counts requests by route and status.
+struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = request.headers[.xRequestID].flatMap { $0.count <= 128 ? $0 : nil } ?? context.id
+        context.logger[metadataKey: "request_id"] = "\(requestID)"
+        let route = context.endpointPath ?? "unmatched"
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let status = (error as? HTTPResponseError)?.status ?? .internalServerError
+            metrics.request(route: route, method: request.method.rawValue, status: status.code)
+            context.logger.info("request failed", metadata: ["status": "\(status.code)", "path": "\(request.uri.path)"])
+            throw error
+        }
+        response.headers[.xRequestID] = requestID
+        metrics.request(route: context.endpointPath ?? route, method: request.method.rawValue, status: response.status.code)
+        if response.status.code >= 400 {
+            context.logger.info(
+                "request answered with an error",
+                metadata: ["status": "\(response.status.code)", "method": "\(request.method)", "path": "\(request.uri.path)"])
+        } else {
+            context.logger.debug("request", metadata: ["status": "\(response.status.code)", "path": "\(request.uri.path)"])
+        }
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestID = HTTPField.Name("X-Request-ID")!
+}

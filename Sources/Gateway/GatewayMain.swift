@@ -1,0 +1,34 @@
+import Foundation
+import Kafka
+import Logging
+import ServiceSupport
+
+@main
+enum GatewayMain {
+    static func main() async {
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration(environment: EnvironmentReader())
+        } catch {
+            FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
+            exit(2)
+        }
+        configuration.logging.bootstrap()
+        let logger = Logger(label: "punk-records.gateway")
+        do {
+            let producer = try KafkaProducer(configuration: configuration.producerConfiguration(), logger: logger)
+            let gateway = Gateway(configuration: configuration, producer: producer, logger: logger)
+            logger.info(
+                "starting gateway",
+                metadata: [
+                    "address": "\(configuration.host):\(configuration.port)", "brokers": "\(configuration.kafka.brokers)",
+                    "topic": "\(configuration.kafka.router.defaultTopic)",
+                ])
+            try await gateway.serviceGroup().run()
+            logger.info("gateway stopped")
+        } catch {
+            logger.critical("gateway failed: \(error)")
+            exit(1)
+        }
+    }
+}
