@@ -114,6 +114,24 @@ public final class PostgresConnection: Sendable {
         return try result.get()
     }
 
+    /// Runs SQL text that may hold several statements (the simple query protocol, no parameters),
+    /// e.g. a migration file.
+    public func execute(script: String) async throws(PostgresError) {
+        let result: Result<Void, PostgresError> = await run { [self] in
+            var outcome: Result<Void, PostgresError> = .success(())
+            guard PQsendQuery(handle, script) == 1 else { return .failure(connectionLostError()) }
+            while let pgResult = PQgetResult(handle) {
+                if let error = self.error(from: pgResult) {
+                    if case .success = outcome { outcome = .failure(error) }
+                } else {
+                    PQclear(pgResult)
+                }
+            }
+            return outcome
+        }
+        try result.get()
+    }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     public func transaction<Value: Sendable>(
         _ body: (PostgresConnection) async throws -> Value

@@ -1,0 +1,46 @@
+import EventModel
+import Foundation
+import Logging
+import Kafka
+import Postgres
+
+/// One event ready to become a row, with where it was read from.
+struct EventRow: Sendable {
+    let envelope: EventEnvelope
+    let record: KafkaRecord
+}
+
+/// Writes rows with one set-based statement per batch: one array parameter per column, unnested
+/// by the server, `ON CONFLICT (event_id) DO NOTHING` absorbing duplicates.
+struct EventWriter: Sendable {
+    static let insert = """
+        INSERT INTO events (event_id, event_type, event_version, occurred_at, correlation_id, producer, severity,
+                            event_key, payload, kafka_topic, kafka_partition, kafka_offset)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::text[],
+                             $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::int4[], $12::int8[])
+        ON CONFLICT (event_id) DO NOTHING
+        """
+
+    /// Inserts the rows in one transaction; returns how many were new.
+    func write(_ rows: ArraySlice<EventRow>, using connection: PostgresConnection) async throws(PostgresError) -> Int {
+        func column(_ type: PostgresType, _ value: (EventRow) -> PostgresValue) -> PostgresValue {
+            .array(elementType: type, elements: rows.map(value))
+        }
+        let parameters: [PostgresValue] = [
+            column(.uuid) { .uuid($0.envelope.eventID) },
+            column(.text) { .text($0.envelope.eventType) },
+            column(.text) { .text($0.envelope.eventVersion) },
+            column(.timestamptz) { .timestamptz($0.envelope.timestamp.microsecondsSinceEpoch) },
+            column(.uuid) { $0.envelope.correlationID.map(PostgresValue.uuid) ?? .null },
+            column(.text) { .text($0.envelope.producer) },
+            column(.text) { .text($0.envelope.severity.rawValue) },
+            column(.text) { $0.envelope.key.map(PostgresValue.text) ?? .null },
+            column(.jsonb) { .jsonb($0.envelope.payload) },
+            column(.text) { .text($0.record.topic) },
+            column(.int4) { .int32($0.record.partition) },
+            column(.int8) { .int64($0.record.offset) },
+        ]
+        // A single statement is its own transaction: all rows commit together or none does.
+        return try await connection.query(Self.insert, parameters, prepared: true).affectedRows
+    }
+}

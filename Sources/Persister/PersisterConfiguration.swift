@@ -1,0 +1,46 @@
+import Kafka
+import ServiceSupport
+
+/// Everything the persister reads from the environment, checked once at start-up.
+struct PersisterConfiguration: Sendable {
+    var databaseURL: String
+    var topics: [String]
+    var groupID: String
+    var batchMaxEvents: Int
+    var batchMaxWait: Duration
+    var metricsPort: Int
+    var kafka: KafkaSettings
+    var logging: LoggingSettings
+    /// Where the numbered SQL files are; `./migrations` relative to the working directory.
+    var migrationsDirectory: String = "migrations"
+
+    init(environment: EnvironmentReader) throws(ConfigurationError) {
+        kafka = try KafkaSettings(environment: environment)
+        databaseURL = environment.string("DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/punk_records")
+        // Every topic the gateway may route to, unless the operator names the topics.
+        topics = environment.list("KAFKA_TOPICS") ?? kafka.router.allTopics
+        guard !topics.isEmpty else { throw ConfigurationError("KAFKA_TOPICS names no topic") }
+        guard !topics.contains(kafka.deadLetterTopic) else {
+            throw ConfigurationError("KAFKA_TOPICS must not include the dead-letter topic \(kafka.deadLetterTopic)")
+        }
+        groupID = environment.string("KAFKA_GROUP_ID", default: "punk-records-persister")
+        batchMaxEvents = try environment.integer("BATCH_MAX_EVENTS", default: 1000, in: 1...50_000)
+        batchMaxWait = .milliseconds(try environment.integer("BATCH_MAX_WAIT_MS", default: 500, in: 1...60_000))
+        metricsPort = try environment.integer("METRICS_PORT", default: 9100, in: 1...65535)
+        logging = try LoggingSettings(environment: environment)
+    }
+
+    func consumerConfiguration(
+        groupID: String? = nil,
+        startPosition: KafkaConsumerConfiguration.StartPosition = .committed
+    ) -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(
+            client: kafka.clientConfiguration(clientID: "punk-records-persister"), groupID: groupID ?? self.groupID)
+        configuration.startPosition = startPosition
+        return configuration
+    }
+
+    func producerConfiguration() -> KafkaProducerConfiguration {
+        KafkaProducerConfiguration(client: kafka.clientConfiguration(clientID: "punk-records-persister-dlq"))
+    }
+}

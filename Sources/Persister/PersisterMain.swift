@@ -1,0 +1,134 @@
+import EventModel
+import Foundation
+import Hummingbird
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+import ServiceSupport
+
+@main
+enum PersisterMain {
+    static let usage = """
+        usage: persister [run]                       consume, persist, dead-letter (applies migrations first)
+               persister migrate                     apply migrations/ and exit
+               persister replay --from-offset N      re-persist every topic from offset N (0 = the beginning)
+               persister replay --from-time TIME     re-persist from the first record at or after TIME (RFC 3339)
+               persister dlq-redrive                  move dead-lettered records back to their original topics
+        """
+
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let configuration: PersisterConfiguration
+        do {
+            configuration = try PersisterConfiguration(environment: EnvironmentReader())
+        } catch {
+            fail("persister: \(error)", code: 2)
+        }
+        configuration.logging.bootstrap()
+        let logger = Logger(label: "punk-records.persister")
+        do {
+            switch arguments.first ?? "run" {
+            case "run":
+                try await run(configuration, logger: logger)
+            case "migrate":
+                let connection = try await PostgresConnection.connect(url: configuration.databaseURL, logger: logger)
+                let applied = try await Migrator(directory: configuration.migrationsDirectory, logger: logger).apply(using: connection)
+                logger.info("migrations up to date", metadata: ["applied_now": "\(applied.count)"])
+            case "replay":
+                let position = try startPosition(Array(arguments.dropFirst()))
+                try await run(configuration, logger: logger, mode: .replay(idleExit: .seconds(5)), startPosition: position)
+            case "dlq-redrive":
+                let moved = try await DeadLetterRedrive(configuration: configuration, logger: logger).run()
+                logger.info("dead-letter redrive finished", metadata: ["moved": "\(moved)"])
+            case "-h", "--help", "help":
+                print(usage)
+            default:
+                fail("persister: unknown command \(arguments[0])\n\(usage)", code: 2)
+            }
+        } catch {
+            logger.critical("persister failed: \(error)")
+            exit(1)
+        }
+    }
+
+    static func run(
+        _ configuration: PersisterConfiguration,
+        logger: Logger,
+        mode: PersisterLoop.Mode = .live,
+        startPosition: KafkaConsumerConfiguration.StartPosition = .committed
+    ) async throws {
+        let database = PostgresClient(url: configuration.databaseURL, logger: logger)
+        try await Migrator(directory: configuration.migrationsDirectory, logger: logger).apply(using: try await database.connection())
+
+        let groupID: String
+        if case .replay = mode {
+            groupID = "punk-records-replay-\(UUID().uuidString.prefix(8).lowercased())"
+        } else {
+            groupID = configuration.groupID
+        }
+        let deadLetters = try KafkaProducer(configuration: configuration.producerConfiguration(), logger: logger)
+        let metrics = PersisterMetrics()
+        let readiness = Readiness()
+        let loop = PersisterLoop(
+            configuration: configuration,
+            consumerConfiguration: configuration.consumerConfiguration(groupID: groupID, startPosition: startPosition),
+            mode: mode, database: database, deadLetters: deadLetters, metrics: metrics, readiness: readiness,
+            logger: logger)
+
+        let healthDatabase = PostgresClient(url: configuration.databaseURL, logger: logger)
+        let databaseHealth = CachedHealthCheck {
+            do {
+                try await healthDatabase.connection().query("SELECT 1")
+                return nil
+            } catch {
+                await healthDatabase.reset()
+                return "unreachable: \(error)"
+            }
+        }
+        let brokerHealth = CachedHealthCheck { await loop.checkBroker() }
+        let router = Router()
+        router.addOperationalRoutes(
+            readiness: readiness, healthChecks: [("kafka", brokerHealth), ("database", databaseHealth)],
+            registry: metrics.registry)
+        let metricsServer = Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname("0.0.0.0", port: configuration.metricsPort), serverName: "punk-records-persister"),
+            logger: logger)
+
+        // Shutdown runs in reverse: readiness turns 503, the loop finishes its batch, commits and
+        // leaves the group, then the metrics server and the dead-letter producer stop.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: deadLetters), .init(service: metricsServer),
+        ]
+        if case .replay = mode {
+            services.append(.init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup))
+        } else {
+            services.append(.init(service: loop))
+        }
+        services.append(.init(service: DrainOnShutdown(readiness: readiness, logger: logger), successTerminationBehavior: .ignore))
+        try await ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        ).run()
+    }
+
+    static func startPosition(_ arguments: [String]) throws -> KafkaConsumerConfiguration.StartPosition {
+        guard arguments.count == 2 else { fail(usage, code: 2) }
+        switch arguments[0] {
+        case "--from-offset":
+            guard let offset = Int64(arguments[1]), offset >= 0 else { fail("--from-offset needs a number ≥ 0", code: 2) }
+            return .offset(offset)
+        case "--from-time":
+            guard let time = RFC3339Timestamp(arguments[1]) else { fail("--from-time needs an RFC 3339 time", code: 2) }
+            return .timestamp(milliseconds: time.microsecondsSinceEpoch / 1000)
+        default:
+            fail(usage, code: 2)
+        }
+    }
+
+    static func fail(_ message: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        exit(code)
+    }
+}

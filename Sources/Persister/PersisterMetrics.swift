@@ -1,0 +1,52 @@
+import Prometheus
+import ServiceSupport
+
+/// The persister's Prometheus metrics.
+struct PersisterMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let persisted: Counter
+    let duplicates: Counter
+    let batchSize: ValueHistogram
+    let writeDuration: DurationHistogram
+    let endToEndLatency: DurationHistogram
+    let assignedPartitions: Gauge
+    let databaseRetries: Counter
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        persisted = registry.makeCounter(
+            descriptor: .punk("persister", "events_persisted", unit: "total", help: "Rows inserted into events"))
+        duplicates = registry.makeCounter(
+            descriptor: .punk(
+                "persister", "duplicates_skipped", unit: "total", help: "Events already in the table (ON CONFLICT)"))
+        batchSize = registry.makeValueHistogram(
+            descriptor: .punk("persister", "batch_size", unit: "events", help: "Records per polled batch"),
+            buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000])
+        writeDuration = registry.makeDurationHistogram(
+            descriptor: .punk("persister", "write_duration", unit: "seconds", help: "Time of one batch transaction"),
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+            ])
+        endToEndLatency = registry.makeDurationHistogram(
+            descriptor: .punk(
+                "persister", "end_to_end_latency", unit: "seconds",
+                help: "From the event's timestamp to the offset commit after its row was written"),
+            buckets: [
+                .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+            ])
+        assignedPartitions = registry.makeGauge(
+            descriptor: .punk("persister", "assigned_partitions", unit: "count", help: "Partitions this replica owns"))
+        databaseRetries = registry.makeCounter(
+            descriptor: .punk(
+                "persister", "database_retries", unit: "total", help: "Batch writes retried after a transient failure"))
+    }
+
+    func deadLettered(_ count: Int, reason: String) {
+        registry.makeCounter(
+            descriptor: .punk("persister", "dead_lettered", unit: "total", help: "Records sent to the dead-letter topic"),
+            labels: [("reason", reason)]
+        ).increment(by: Int64(count))
+    }
+}
