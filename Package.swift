@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "gateway", targets: ["Gateway"]),
         .executable(name: "persister", targets: ["Persister"]),
+        .executable(name: "bench-ceiling", targets: ["BenchCeiling"]),
         .library(name: "EventModel", targets: ["EventModel"]),
     ],
     dependencies: [
@@ -77,6 +78,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
+        ),
+        .executableTarget(
+            name: "BenchCeiling",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")]
         ),
         .target(
             name: "TestSupport",

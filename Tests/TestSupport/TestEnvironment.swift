@@ -25,6 +25,14 @@ public enum TestEnvironment {
 
     public static func tansuBinary() throws -> String { try value("PUNK_TEST_TANSU") }
 
+    /// The repository's root (the persister finds `migrations/` there).
+    public static func repositoryRoot() throws -> String {
+        URL(fileURLWithPath: try value("PUNK_TEST_STACK_SCRIPT")).deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// A built executable of this package.
+    public static func executable(_ name: String) throws -> String { try value("PUNK_TEST_BIN_DIR") + "/" + name }
+
     public static let logger: Logger = {
         var logger = Logger(label: "tests")
         logger.logLevel = ProcessInfo.processInfo.environment["PUNK_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
