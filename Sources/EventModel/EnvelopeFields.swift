@@ -182,7 +182,8 @@ extension FieldValidator {
         rejectUnknownFields(allowed: Self.envelopeFields)
         let eventID = uuid("event_id", required: true)
         let eventType = eventType("event_type")
-        let eventVersion = boundedString("event_version", required: false, maxLength: 32)
+        let eventVersion =
+            boundedString("event_version", required: false, maxLength: 32)
             ?? (hasProblem("event_version") ? nil : "1")
         let timestamp = timestamp("timestamp", required: true)
         let correlationID = uuid("correlation_id", required: false)

@@ -32,7 +32,8 @@ struct APIError: Error, Sendable {
             return APIError(status: .badRequest, code: "invalid_json", message: "the body is not valid JSON: \(syntax)")
         case .rejected(let problems) where error.isSizeLimit:
             return APIError(
-                status: .contentTooLarge, code: "payload_too_large", message: "an event or the batch is over the limits",
+                status: .contentTooLarge, code: "payload_too_large",
+                message: "an event or the batch is over the limits",
                 details: problems)
         case .rejected(let problems):
             return APIError(

@@ -19,7 +19,8 @@ struct EventIngest: Sendable {
         self.configuration = configuration
         self.producer = producer
         self.metrics = metrics
-        decoder = EnvelopeDecoder(maxEventBytes: configuration.maxEventBytes, maxBatchEvents: configuration.maxBatchEvents)
+        decoder = EnvelopeDecoder(
+            maxEventBytes: configuration.maxEventBytes, maxBatchEvents: configuration.maxBatchEvents)
         expectedAuthorization = Array("Bearer \(configuration.apiToken)".utf8)
     }
 
@@ -130,7 +131,8 @@ struct EventIngest: Sendable {
         return body
     }
 
-    private func produce(_ events: [AcceptedEvent], request: Request) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+    private func produce(_ events: [AcceptedEvent], request: Request) async -> [Result<KafkaDeliveryReport, KafkaError>]
+    {
         let traceparent = request.headers[HTTPField.Name("traceparent")!]
         let records = events.map { event in
             let record = event.record(traceparent: traceparent)

@@ -62,7 +62,9 @@ struct Gateway: Sendable {
                 services: [
                     .init(service: producer),
                     .init(service: application()),
-                    .init(service: DrainOnShutdown(readiness: readiness, logger: logger), successTerminationBehavior: .ignore),
+                    .init(
+                        service: DrainOnShutdown(readiness: readiness, logger: logger),
+                        successTerminationBehavior: .ignore),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -74,7 +76,9 @@ struct Gateway: Sendable {
 struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GatewayMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         let requestID = request.headers[.xRequestID].flatMap { $0.count <= 128 ? $0 : nil } ?? context.id
         context.logger[metadataKey: "request_id"] = "\(requestID)"
@@ -85,17 +89,22 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let status = (error as? HTTPResponseError)?.status ?? .internalServerError
             metrics.request(route: route, method: request.method.rawValue, status: status.code)
-            context.logger.info("request failed", metadata: ["status": "\(status.code)", "path": "\(request.uri.path)"])
+            context.logger.info(
+                "request failed", metadata: ["status": "\(status.code)", "path": "\(request.uri.path)"])
             throw error
         }
         response.headers[.xRequestID] = requestID
-        metrics.request(route: context.endpointPath ?? route, method: request.method.rawValue, status: response.status.code)
+        metrics.request(
+            route: context.endpointPath ?? route, method: request.method.rawValue, status: response.status.code)
         if response.status.code >= 400 {
             context.logger.info(
                 "request answered with an error",
-                metadata: ["status": "\(response.status.code)", "method": "\(request.method)", "path": "\(request.uri.path)"])
+                metadata: [
+                    "status": "\(response.status.code)", "method": "\(request.method)", "path": "\(request.uri.path)",
+                ])
         } else {
-            context.logger.debug("request", metadata: ["status": "\(response.status.code)", "path": "\(request.uri.path)"])
+            context.logger.debug(
+                "request", metadata: ["status": "\(response.status.code)", "path": "\(request.uri.path)"])
         }
         return response
     }

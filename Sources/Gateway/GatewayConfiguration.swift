@@ -13,7 +13,8 @@ struct GatewayConfiguration: Sendable {
 
     /// How long a produce may wait for the broker's acknowledgement before the client gets 503.
     var deliveryTimeout: Duration {
-        let configured = kafka.passThroughProperties["message.timeout.ms"] ?? kafka.passThroughProperties["delivery.timeout.ms"]
+        let configured =
+            kafka.passThroughProperties["message.timeout.ms"] ?? kafka.passThroughProperties["delivery.timeout.ms"]
         return configured.flatMap(Int.init).map { Duration.milliseconds($0) } ?? .seconds(5)
     }
 
@@ -38,11 +39,13 @@ struct GatewayConfiguration: Sendable {
     }
 
     func producerConfiguration() -> KafkaProducerConfiguration {
-        var configuration = KafkaProducerConfiguration(client: kafka.clientConfiguration(clientID: "punk-records-gateway"))
+        var configuration = KafkaProducerConfiguration(
+            client: kafka.clientConfiguration(clientID: "punk-records-gateway"))
         configuration.deliveryTimeout = deliveryTimeout
         // A single event may be up to maxEventBytes; the broker-facing limit must allow it.
         configuration.client.additionalProperties["message.max.bytes"] =
-            configuration.client.additionalProperties["message.max.bytes"] ?? String(max(maxEventBytes + 65_536, 1_000_000))
+            configuration.client.additionalProperties["message.max.bytes"]
+            ?? String(max(maxEventBytes + 65_536, 1_000_000))
         return configuration
     }
 }

@@ -21,7 +21,8 @@ enum GatewayMain {
             logger.info(
                 "starting gateway",
                 metadata: [
-                    "address": "\(configuration.host):\(configuration.port)", "brokers": "\(configuration.kafka.brokers)",
+                    "address": "\(configuration.host):\(configuration.port)",
+                    "brokers": "\(configuration.kafka.brokers)",
                     "topic": "\(configuration.kafka.router.defaultTopic)",
                 ])
             try await gateway.serviceGroup().run()

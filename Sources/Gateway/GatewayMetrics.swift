@@ -34,7 +34,8 @@ struct GatewayMetrics: Sendable {
 
     func request(route: String, method: String, status: Int) {
         registry.makeCounter(
-            descriptor: .punk("gateway", "http_requests", unit: "total", help: "HTTP requests by route, method and status"),
+            descriptor: .punk(
+                "gateway", "http_requests", unit: "total", help: "HTTP requests by route, method and status"),
             labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()
     }

@@ -7,7 +7,9 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
     /// Any librdkafka property (TLS, SASL, tuning); applied last.
     public var additionalProperties: [String: String]
 
-    public init(bootstrapServers: String, clientID: String = "punk-records", additionalProperties: [String: String] = [:]) {
+    public init(
+        bootstrapServers: String, clientID: String = "punk-records", additionalProperties: [String: String] = [:]
+    ) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID
         self.additionalProperties = additionalProperties

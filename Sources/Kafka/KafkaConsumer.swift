@@ -115,7 +115,9 @@ public final class KafkaConsumer: Sendable {
     /// Waits up to `timeout` for up to `maxRecords` records (returns earlier once it has them).
     /// Rebalance handlers run during this call.
     public func poll(maxRecords: Int, timeout: Duration) async throws(KafkaError) -> [KafkaRecord] {
-        guard !shared.lock.withLock({ $0.closed }) else { throw KafkaError(code: .closed, message: "the consumer is closed") }
+        guard !shared.lock.withLock({ $0.closed }) else {
+            throw KafkaError(code: .closed, message: "the consumer is closed")
+        }
         let logger = client.logger
         return await client.blocking { [self] in
             var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: max(maxRecords, 1))
@@ -242,7 +244,9 @@ public final class KafkaConsumer: Sendable {
                 return state.paused
             }
             if paused, let partitions { rd_kafka_pause_partitions(handle, partitions) }
-            logger.info("partitions assigned", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
+            logger.info(
+                "partitions assigned", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"]
+            )
             handler?(.assigned(changed), scope)
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             handler?(.revoked(changed), scope)
@@ -256,7 +260,8 @@ public final class KafkaConsumer: Sendable {
             state.lock.withLock { state in
                 if cooperative { state.assignment.subtract(changed) } else { state.assignment = [] }
             }
-            logger.info("partitions revoked", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
+            logger.info(
+                "partitions revoked", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"])
         default:
             logger.error("rebalance failed", metadata: ["kafka.error": "\(KafkaError(event))"])
             rd_kafka_assign(handle, nil)

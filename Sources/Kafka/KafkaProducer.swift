@@ -76,12 +76,15 @@ public final class KafkaProducer: Service, Sendable {
         let results = await withCheckedContinuation { continuation in
             let batch = DeliveryBatch(count: records.count, continuation: continuation)
             for (index, record) in records.enumerated() {
-                if let error = enqueue(record, ticket: DeliveryTicket(batch: batch, index: index, topic: record.topic), session: session) {
+                if let error = enqueue(
+                    record, ticket: DeliveryTicket(batch: batch, index: index, topic: record.topic), session: session)
+                {
                     batch.complete(index, .failure(error))
                 }
             }
         }
-        if results.contains(where: { if case .failure(let error) = $0 { error.suggestsWedgedSession } else { false } }) {
+        if results.contains(where: { if case .failure(let error) = $0 { error.suggestsWedgedSession } else { false } })
+        {
             // In the background: the caller's answer must not wait for the diagnosis.
             Task { await self.recycleIfWedged(session) }
         }
@@ -155,7 +158,8 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     /// Hands one record to librdkafka; returns the error when it refused it (e.g. queue full).
-    private func enqueue(_ record: KafkaOutgoingRecord, ticket: DeliveryTicket, session: ProducerSession) -> KafkaError? {
+    private func enqueue(_ record: KafkaOutgoingRecord, ticket: DeliveryTicket, session: ProducerSession) -> KafkaError?
+    {
         let opaque = Unmanaged.passRetained(ticket).toOpaque()
         // librdkafka copies everything (RD_KAFKA_MSG_F_COPY), so the buffers only live for the call.
         let error: OpaquePointer? = record.topic.withCString { topic in

@@ -5,11 +5,18 @@ import Logging
 /// What librdkafka's callbacks reach through the client's opaque pointer.
 final class ClientContext: Sendable {
     let logger: Logger
-    let rebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Void)?
+    let rebalance:
+        (
+            @Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) ->
+                Void
+        )?
 
     init(
         logger: Logger,
-        rebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> Void)? = nil
+        rebalance: (
+            @Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) ->
+                Void
+        )? = nil
     ) {
         self.logger = logger
         self.rebalance = rebalance
@@ -47,7 +54,8 @@ final class RdKafkaClient: Sendable {
             let result = rd_kafka_conf_set(configuration, name, value, &errorText, errorText.count)
             guard result == RD_KAFKA_CONF_OK else {
                 rd_kafka_conf_destroy(configuration)
-                throw KafkaError(code: .configuration, message: "property \(name): \(String(nullTerminated: errorText))")
+                throw KafkaError(
+                    code: .configuration, message: "property \(name): \(String(nullTerminated: errorText))")
             }
         }
         let retained = Unmanaged.passRetained(context)
@@ -68,7 +76,8 @@ final class RdKafkaClient: Sendable {
         }
         configure(configuration)
 
-        let handle = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, configuration, &errorText, errorText.count)
+        let handle = rd_kafka_new(
+            kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, configuration, &errorText, errorText.count)
         guard let handle else {
             // On failure the configuration still belongs to us.
             rd_kafka_conf_destroy(configuration)

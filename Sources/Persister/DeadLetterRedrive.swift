@@ -35,9 +35,14 @@ struct DeadLetterRedrive {
                 }
             }
             let outgoing = toMove.compactMap { record -> KafkaOutgoingRecord? in
-                guard let topic = record.header(RecordHeaderName.dlqOriginalTopic).map({ String(decoding: $0, as: UTF8.self) })
+                guard
+                    let topic = record.header(RecordHeaderName.dlqOriginalTopic).map({
+                        String(decoding: $0, as: UTF8.self)
+                    })
                 else {
-                    logger.warning("dead letter without dlq-original-topic left in place", metadata: ["offset": "\(record.offset)"])
+                    logger.warning(
+                        "dead letter without dlq-original-topic left in place", metadata: ["offset": "\(record.offset)"]
+                    )
                     return nil
                 }
                 return KafkaOutgoingRecord(

@@ -1,7 +1,7 @@
 import EventModel
 import Foundation
-import Logging
 import Kafka
+import Logging
 import Postgres
 
 /// One event ready to become a row, with where it was read from.

@@ -26,7 +26,8 @@ struct Migrator {
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw Failure(description: "cannot read the migrations directory \(directory): \(error.localizedDescription)")
+            throw Failure(
+                description: "cannot read the migrations directory \(directory): \(error.localizedDescription)")
         }
         var migrations: [Migration] = []
         for file in files where file.hasSuffix(".sql") {
@@ -58,7 +59,9 @@ struct Migrator {
                     )
                     """)
             let applied = Set(
-                try await connection.query("SELECT version FROM schema_migrations").rows.compactMap { $0[0].flatMap(Int.init) })
+                try await connection.query("SELECT version FROM schema_migrations").rows.compactMap {
+                    $0[0].flatMap(Int.init)
+                })
             var appliedNow: [String] = []
             for migration in pending where !applied.contains(migration.version) {
                 // The file and its record commit together: a crash in between leaves neither.

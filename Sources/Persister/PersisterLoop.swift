@@ -65,12 +65,15 @@ final class PersisterLoop: Service, Sendable {
     func run() async throws {
         // Offsets are committed after every batch, so no written record waits for a commit when
         // partitions are revoked: the consumer needs no rebalance handler of ours.
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, topics: configuration.topics, logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: consumerConfiguration, topics: configuration.topics, logger: logger)
         self.consumer.withLock { $0 = consumer }
         readiness.markReady()
         logger.info(
             "persister consuming",
-            metadata: ["topics": "\(configuration.topics.joined(separator: ","))", "group": "\(consumerConfiguration.groupID)"])
+            metadata: [
+                "topics": "\(configuration.topics.joined(separator: ","))", "group": "\(consumerConfiguration.groupID)",
+            ])
         await withGracefulShutdownHandler {
             await consume(consumer)
         } onGracefulShutdown: {
@@ -89,7 +92,8 @@ final class PersisterLoop: Service, Sendable {
             var records = session.takeCarryOver()
             if records.isEmpty {
                 do {
-                    records = try await consumer.poll(maxRecords: configuration.batchMaxEvents, timeout: configuration.batchMaxWait)
+                    records = try await consumer.poll(
+                        maxRecords: configuration.batchMaxEvents, timeout: configuration.batchMaxWait)
                 } catch {
                     logger.error("poll failed", metadata: ["kafka.error": "\(error)"])
                     return
@@ -97,7 +101,9 @@ final class PersisterLoop: Service, Sendable {
             }
             metrics.assignedPartitions.set(Int64(consumer.assignment.count))
             guard !records.isEmpty else {
-                if case .replay(let idleExit) = mode, ContinuousClock.now - idleSince > idleExit, !consumer.assignment.isEmpty {
+                if case .replay(let idleExit) = mode, ContinuousClock.now - idleSince > idleExit,
+                    !consumer.assignment.isEmpty
+                {
                     logger.info("replay caught up")
                     return
                 }
@@ -142,7 +148,8 @@ final class PersisterLoop: Service, Sendable {
 
         let outcome = try await writeIsolating(rows[...], session: &session)
         metrics.persisted.increment(by: Int64(outcome.inserted))
-        metrics.duplicates.increment(by: Int64(rows.count - outcome.inserted - outcome.rejected.count + duplicatesInBatch))
+        metrics.duplicates.increment(
+            by: Int64(rows.count - outcome.inserted - outcome.rejected.count + duplicatesInBatch))
         for (row, error) in outcome.rejected {
             logger.warning(
                 "database rejected an event", metadata: ["event_id": "\(row.envelope.eventID)", "error": "\(error)"])
@@ -152,7 +159,8 @@ final class PersisterLoop: Service, Sendable {
             if case .live = mode {
                 try await deadLetter(rejects, session: &session)
             } else {
-                logger.warning("replay skipped records that cannot become rows", metadata: ["count": "\(rejects.count)"])
+                logger.warning(
+                    "replay skipped records that cannot become rows", metadata: ["count": "\(rejects.count)"])
             }
         }
 
@@ -199,8 +207,9 @@ final class PersisterLoop: Service, Sendable {
         }
     }
 
-    /// Retries transient failures (database down, connection lost, serialization failure) with
-    /// capped exponential backoff, partitions paused; returns the permanent failure, if any.
+    /// Retries every failure that is not about particular rows (database down, connection lost,
+    /// serialization failure, missing table) with capped exponential backoff, partitions paused;
+    /// returns a row-specific failure for the caller to isolate.
     private func writeRetryingTransient(
         _ rows: ArraySlice<EventRow>,
         session: inout BatchSession
@@ -214,10 +223,14 @@ final class PersisterLoop: Service, Sendable {
                 metrics.writeDuration.record(ContinuousClock.now - started)
                 await session.resumeIfPaused(logger: logger)
                 return .success(inserted)
-            } catch where error.isTransient {
+            } catch  where !error.isRowSpecific {
+                // Not about particular rows: a database that is down, or one that cannot take any
+                // row (a missing table, a lost privilege). Dead-lettering would empty the topic into
+                // the dead-letter topic, so wait for it to be fixed instead.
                 if attempt == 0 || attempt % 10 == 0 {
                     logger.warning(
-                        "database unavailable; partitions paused, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                        "database unavailable; partitions paused, retrying",
+                        metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                 }
                 metrics.databaseRetries.increment()
                 await session.pauseIfRunning()
@@ -258,8 +271,13 @@ final class PersisterLoop: Service, Sendable {
                 }
             }
             pending = failed
-            if !pending.isEmpty {
-                logger.warning("dead-letter topic unavailable; retrying before committing", metadata: ["records": "\(pending.count)"])
+            if pending.isEmpty {
+                await session.resumeIfPaused(logger: logger)
+            } else {
+                logger.warning(
+                    "dead-letter topic unavailable; retrying before committing",
+                    metadata: ["records": "\(pending.count)"])
+                await session.pauseIfRunning()
                 try await session.wait(backoff(attempt), configuration: configuration, stopping: { self.stopping })
                 attempt += 1
             }

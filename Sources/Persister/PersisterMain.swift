@@ -33,11 +33,13 @@ enum PersisterMain {
                 try await run(configuration, logger: logger)
             case "migrate":
                 let connection = try await PostgresConnection.connect(url: configuration.databaseURL, logger: logger)
-                let applied = try await Migrator(directory: configuration.migrationsDirectory, logger: logger).apply(using: connection)
+                let applied = try await Migrator(directory: configuration.migrationsDirectory, logger: logger).apply(
+                    using: connection)
                 logger.info("migrations up to date", metadata: ["applied_now": "\(applied.count)"])
             case "replay":
                 let position = try startPosition(Array(arguments.dropFirst()))
-                try await run(configuration, logger: logger, mode: .replay(idleExit: .seconds(5)), startPosition: position)
+                try await run(
+                    configuration, logger: logger, mode: .replay(idleExit: .seconds(5)), startPosition: position)
             case "dlq-redrive":
                 let moved = try await DeadLetterRedrive(configuration: configuration, logger: logger).run()
                 logger.info("dead-letter redrive finished", metadata: ["moved": "\(moved)"])
@@ -59,7 +61,7 @@ enum PersisterMain {
         startPosition: KafkaConsumerConfiguration.StartPosition = .committed
     ) async throws {
         let database = PostgresClient(url: configuration.databaseURL, logger: logger)
-        try await Migrator(directory: configuration.migrationsDirectory, logger: logger).apply(using: try await database.connection())
+        try await migrateWaitingForDatabase(configuration, database: database, logger: logger)
 
         let groupID: String
         if case .replay = mode {
@@ -107,17 +109,45 @@ enum PersisterMain {
         } else {
             services.append(.init(service: loop))
         }
-        services.append(.init(service: DrainOnShutdown(readiness: readiness, logger: logger), successTerminationBehavior: .ignore))
+        services.append(
+            .init(service: DrainOnShutdown(readiness: readiness, logger: logger), successTerminationBehavior: .ignore))
         try await ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         ).run()
+    }
+
+    /// A replica that starts while the database is down waits for it instead of exiting, as the
+    /// running loop does; only a permanent error (a broken migration) stops it.
+    static func migrateWaitingForDatabase(
+        _ configuration: PersisterConfiguration,
+        database: PostgresClient,
+        logger: Logger
+    ) async throws {
+        let migrator = Migrator(directory: configuration.migrationsDirectory, logger: logger)
+        var attempt = 0
+        while true {
+            do {
+                try await migrator.apply(using: try await database.connection())
+                return
+            } catch let error as PostgresError where error.isTransient {
+                if attempt % 10 == 0 {
+                    logger.warning("database unavailable at start-up; waiting", metadata: ["error": "\(error)"])
+                }
+                await database.reset()
+                try await Task.sleep(for: .milliseconds(min(200 << min(attempt, 5), 5000)))
+                attempt += 1
+            }
+        }
     }
 
     static func startPosition(_ arguments: [String]) throws -> KafkaConsumerConfiguration.StartPosition {
         guard arguments.count == 2 else { fail(usage, code: 2) }
         switch arguments[0] {
         case "--from-offset":
-            guard let offset = Int64(arguments[1]), offset >= 0 else { fail("--from-offset needs a number ≥ 0", code: 2) }
+            guard let offset = Int64(arguments[1]), offset >= 0 else {
+                fail("--from-offset needs a number ≥ 0", code: 2)
+            }
             return .offset(offset)
         case "--from-time":
             guard let time = RFC3339Timestamp(arguments[1]) else { fail("--from-time needs an RFC 3339 time", code: 2) }

@@ -45,7 +45,8 @@ struct PersisterMetrics: Sendable {
 
     func deadLettered(_ count: Int, reason: String) {
         registry.makeCounter(
-            descriptor: .punk("persister", "dead_lettered", unit: "total", help: "Records sent to the dead-letter topic"),
+            descriptor: .punk(
+                "persister", "dead_lettered", unit: "total", help: "Records sent to the dead-letter topic"),
             labels: [("reason", reason)]
         ).increment(by: Int64(count))
     }

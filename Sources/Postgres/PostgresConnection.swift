@@ -53,16 +53,18 @@ public final class PostgresConnection: Sendable {
                     }
                 }
                 guard let handle else {
-                    continuation.resume(returning: .failure(PostgresError(code: .connectionFailed, message: "out of memory")))
+                    continuation.resume(
+                        returning: .failure(PostgresError(code: .connectionFailed, message: "out of memory")))
                     return
                 }
                 guard PQstatus(handle) == CONNECTION_OK else {
                     let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
                     PQfinish(handle)
-                    continuation.resume(returning: .failure(PostgresError(code: .connectionFailed, message: message)))
+                    continuation.resume(returning: .failure(PostgresError(code: classify(message), message: message)))
                     return
                 }
-                continuation.resume(returning: .success(PostgresConnection(handle: handle, queue: queue, logger: logger)))
+                continuation.resume(
+                    returning: .success(PostgresConnection(handle: handle, queue: queue, logger: logger)))
             }
         }
         return try result.get()
@@ -155,7 +157,8 @@ public final class PostgresConnection: Sendable {
         let result: Result<Int, PostgresError> = await run { [self] in
             let start = PQexec(handle, copyStatement)
             guard PQresultStatus(start) == PGRES_COPY_IN else {
-                return .failure(self.error(from: start) ?? PostgresError(code: .unexpected, message: "COPY did not start"))
+                return .failure(
+                    self.error(from: start) ?? PostgresError(code: .unexpected, message: "COPY did not start"))
             }
             PQclear(start)
             let chunkSize = 1 << 20
@@ -207,7 +210,8 @@ public final class PostgresConnection: Sendable {
                 PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
             }
             let sqlState = field(UInt8(ascii: "C"))
-            let message = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
+            let message =
+                field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
             if PQstatus(handle) != CONNECTION_OK {
                 return PostgresError(code: .connectionLost, sqlState: sqlState, message: message)
             }
@@ -238,6 +242,15 @@ public final class PostgresConnection: Sendable {
         return PostgresRows(
             columns: columns, rows: rows, affectedRows: Int(String(cString: PQcmdTuples(result))) ?? 0)
     }
+}
+
+/// libpq reports connection failures as text only; these mean the server answered and said no.
+private func classify(_ connectionFailure: String) -> PostgresError.Code {
+    let refusals = [
+        "password authentication failed", "no password supplied", "does not exist", "invalid URI",
+        "invalid connection option", "no pg_hba.conf entry",
+    ]
+    return refusals.contains { connectionFailure.contains($0) } ? .connectionRejected : .connectionFailed
 }
 
 /// Lays out binary parameters in one buffer and passes libpq's parallel arrays.

@@ -4,8 +4,11 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
         let name: String
         public var description: String { name }
 
-        /// The server could not be reached or refused the connection.
+        /// The server could not be reached or was not accepting connections.
         public static let connectionFailed = Code(name: "connection_failed")
+        /// The server refused these credentials or this database, or the URL is malformed:
+        /// trying again will not help.
+        public static let connectionRejected = Code(name: "connection_rejected")
         /// The connection broke while in use.
         public static let connectionLost = Code(name: "connection_lost")
         /// The server answered a statement with an error; see `sqlState`.
@@ -20,7 +23,8 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
     public let detail: String?
     public let constraint: String?
 
-    public init(code: Code, sqlState: String? = nil, message: String, detail: String? = nil, constraint: String? = nil) {
+    public init(code: Code, sqlState: String? = nil, message: String, detail: String? = nil, constraint: String? = nil)
+    {
         self.code = code
         self.sqlState = sqlState
         self.message = message
@@ -54,6 +58,13 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
         "58000",  // system_error
         "58030",  // io_error
     ]
+
+    /// Whether the error is about the data of particular rows (data exceptions, integrity
+    /// constraints), so that other rows of the same statement could succeed on their own.
+    public var isRowSpecific: Bool {
+        guard code == .server, let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+    }
 
     public var description: String {
         var text = "\(code)"

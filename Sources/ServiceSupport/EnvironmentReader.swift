@@ -19,7 +19,9 @@ public struct EnvironmentReader: Sendable {
     }
 
     public func string(_ name: String, default defaultValue: String) -> String {
-        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return defaultValue }
+        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            return defaultValue
+        }
         return value
     }
 
@@ -28,7 +30,9 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
-    public func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    public func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>)
+        throws(ConfigurationError) -> Int
+    {
         guard let text = optionalString(name) else { return defaultValue }
         guard let value = Int(text), range.contains(value) else {
             throw ConfigurationError("\(name)=\(text) is not an integer in \(range.lowerBound)...\(range.upperBound)")

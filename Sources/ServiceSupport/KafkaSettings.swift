@@ -22,6 +22,7 @@ public struct KafkaSettings: Sendable {
     }
 
     public func clientConfiguration(clientID: String) -> KafkaClientConfiguration {
-        KafkaClientConfiguration(bootstrapServers: brokers, clientID: clientID, additionalProperties: passThroughProperties)
+        KafkaClientConfiguration(
+            bootstrapServers: brokers, clientID: clientID, additionalProperties: passThroughProperties)
     }
 }

@@ -18,7 +18,8 @@ public struct LoggingSettings: Sendable {
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         let levelText = environment.string("LOG_LEVEL", default: "info").lowercased()
         guard let level = Logger.Level(rawValue: levelText == "warn" ? "warning" : levelText) else {
-            throw ConfigurationError("LOG_LEVEL=\(levelText) is not one of trace, debug, info, notice, warning, error, critical")
+            throw ConfigurationError(
+                "LOG_LEVEL=\(levelText) is not one of trace, debug, info, notice, warning, error, critical")
         }
         let formatText = environment.string("LOG_FORMAT", default: "json").lowercased()
         guard let format = Format(rawValue: formatText) else {
@@ -77,7 +78,10 @@ public struct JSONLogHandler: LogHandler {
         level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
         function: String, line: UInt
     ) {
-        log(event: LogEvent(level: level, message: message, metadata: metadata, source: source, file: file, function: function, line: line))
+        log(
+            event: LogEvent(
+                level: level, message: message, metadata: metadata, source: source, file: file, function: function,
+                line: line))
     }
 
     private struct LineWriter {

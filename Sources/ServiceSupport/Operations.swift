@@ -119,7 +119,6 @@ extension Response {
     }
 }
 
-
 extension MetricNameDescriptor {
     /// `punk_<subsystem>_<name>_<unit>`, the naming of every Punk Records metric.
     public static func punk(_ subsystem: String, _ name: String, unit: String, help: String) -> MetricNameDescriptor {

@@ -70,7 +70,8 @@ struct ConsumedRecordDecoderTests {
 
     @Test("the legacy shape gets a UUIDv5 of topic, partition and offset")
     func legacy() throws {
-        let json = #"{"event_type":"task.created","version":"1.0","timestamp":"2025-01-16T10:00:00Z","data":{"task_id":123}}"#
+        let json =
+            #"{"event_type":"task.created","version":"1.0","timestamp":"2025-01-16T10:00:00Z","data":{"task_id":123}}"#
         let (envelope, shape) = try decode(json).get()
         #expect(shape == .legacy)
         #expect(envelope.eventID == UUID(version5Namespace: .punkRecordsNamespace, name: "clawderpunk.events.v1/2/41"))
@@ -100,7 +101,8 @@ struct ConsumedRecordDecoderTests {
 
     @Test("topic routes pick the first matching prefix, else the default")
     func routes() throws {
-        let router = try TopicRouter(defaultTopic: "events", routesSpecification: "task.=task-events, reminder.=reminders")
+        let router = try TopicRouter(
+            defaultTopic: "events", routesSpecification: "task.=task-events, reminder.=reminders")
         #expect(router.topic(forEventType: "task.created") == "task-events")
         #expect(router.topic(forEventType: "reminder.fired") == "reminders")
         #expect(router.topic(forEventType: "chat.sent") == "events")

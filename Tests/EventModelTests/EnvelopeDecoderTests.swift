@@ -40,7 +40,8 @@ struct EnvelopeDecoderTests {
         #expect(
             value
                 == #"{"event_id":"0b7d5c1e-4a8f-4c2e-9f3a-1d2e3f4a5b6c","event_type":"task.created","event_version":"1","#
-                + #""timestamp":"2026-11-22T10:00:00Z","producer":"chat-api","severity":"info","payload":{"title":"hi"}}"#)
+                + #""timestamp":"2026-11-22T10:00:00Z","producer":"chat-api","severity":"info","payload":{"title":"hi"}}"#
+        )
     }
 
     @Test("all optional fields are kept", arguments: ["debug", "info", "notice", "warning", "error", "critical"])
@@ -86,7 +87,8 @@ struct EnvelopeDecoderTests {
     @Test(
         "timestamp must be RFC 3339 with an offset",
         arguments: [
-            ("2026-11-22T10:00:00Z", true), ("2026-11-22T10:00:00+02:00", true), ("2026-11-22T10:00:00.123456789-05:30", true),
+            ("2026-11-22T10:00:00Z", true), ("2026-11-22T10:00:00+02:00", true),
+            ("2026-11-22T10:00:00.123456789-05:30", true),
             ("2026-11-22t10:00:00z", true), ("2024-02-29T00:00:00Z", true), ("2026-11-22T10:00:00", false),
             ("2026-11-22", false), ("2026-02-29T00:00:00Z", false), ("2026-13-01T00:00:00Z", false),
             ("2026-11-22T24:00:00Z", false), ("2026-11-22T10:00:00+2:00", false), ("yesterday", false),
@@ -116,7 +118,8 @@ struct EnvelopeDecoderTests {
             ("event_version", "\"\(String(repeating: "v", count: 33))\"", "/event_version"),
             ("severity", "\"fatal\"", "/severity"), ("key", "\"\"", "/key"),
             ("key", "\"\(String(repeating: "k", count: 257))\"", "/key"), ("payload", "[1,2]", "/payload"),
-            ("payload", "\"text\"", "/payload"), ("payload", "null", "/payload"), ("timestamp", "1700000000", "/timestamp"),
+            ("payload", "\"text\"", "/payload"), ("payload", "null", "/payload"),
+            ("timestamp", "1700000000", "/timestamp"),
         ]
         for (field, value, path) in cases {
             #expect(problems(body([field: value])).map(\.path) == [path], "\(field)=\(value)")
@@ -135,7 +138,8 @@ struct EnvelopeDecoderTests {
 
     @Test("every problem is reported, not just the first")
     func everyProblem() {
-        let found = problems(body(["event_id": "\"x\"", "severity": "\"loud\"", "bogus": "true"], removing: ["producer"]))
+        let found = problems(
+            body(["event_id": "\"x\"", "severity": "\"loud\"", "bogus": "true"], removing: ["producer"]))
         #expect(Set(found.map(\.path)) == ["/event_id", "/severity", "/bogus", "/producer"])
     }
 
@@ -201,7 +205,8 @@ struct EnvelopeDecoderTests {
     func roundTrip() throws {
         let original = try EnvelopeDecoder().decodeEvent(
             body([
-                "correlation_id": "\"\(validID)\"", "severity": "\"critical\"", "key": "\"k\"", "event_version": "\"3\"",
+                "correlation_id": "\"\(validID)\"", "severity": "\"critical\"", "key": "\"k\"",
+                "event_version": "\"3\"",
                 "payload": #"{"nested":{"list":[1,2.5e3,-0.1,true,false,null,"s"]},"unicode":"\u00fc"}"#,
             ]))
         let again = try EnvelopeDecoder().decodeEvent(original.recordValue)

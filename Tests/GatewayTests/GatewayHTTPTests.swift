@@ -17,7 +17,10 @@ struct GatewayHTTPTests {
         let harness = try await GatewayHarness.make()
         try await harness.test { client in
             // 401: missing and wrong token, with WWW-Authenticate.
-            try await client.execute(uri: "/events", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: envelope())) { response in
+            try await client.execute(
+                uri: "/events", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: envelope())
+            ) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.errorCode == "unauthorized")
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
@@ -31,20 +34,26 @@ struct GatewayHTTPTests {
             }
             // 415: wrong content type.
             try await client.execute(
-                uri: "/events", method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "text/plain"],
+                uri: "/events", method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: "text/plain"],
                 body: ByteBuffer(string: envelope())
             ) { response in
                 #expect(response.status == .unsupportedMediaType)
                 #expect(response.errorCode == "unsupported_media_type")
             }
             // 400 invalid_json.
-            try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "{not json")) { response in
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "{not json")
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.errorCode == "invalid_json")
             }
             // 400 validation_failed: each rule and an unknown field, all reported.
-            let broken = #"{"event_id":"nope","event_type":"Bad Type","timestamp":"2026-11-22","producer":"","severity":"loud","payload":[],"extra":1}"#
-            try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: broken)) { response in
+            let broken =
+                #"{"event_id":"nope","event_type":"Bad Type","timestamp":"2026-11-22","producer":"","severity":"loud","payload":[],"extra":1}"#
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: broken)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.errorCode == "validation_failed")
                 #expect(
@@ -62,17 +71,22 @@ struct GatewayHTTPTests {
                 #expect(response.detailPaths == ["/1"])
             }
             try await client.execute(
-                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope(payload: bigPayload))
+                uri: "/events", method: .post, headers: jsonHeaders,
+                body: ByteBuffer(string: envelope(payload: bigPayload))
             ) { response in
                 #expect(response.status == .contentTooLarge)
             }
             // Empty batch, batch over MAX_BATCH_EVENTS.
-            try await client.execute(uri: "/events/batch", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "[]")) { response in
+            try await client.execute(
+                uri: "/events/batch", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "[]")
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.errorCode == "validation_failed")
             }
             let tooMany = (0..<51).map { _ in envelope() }.joined(separator: ",")
-            try await client.execute(uri: "/events/batch", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "[\(tooMany)]")) { response in
+            try await client.execute(
+                uri: "/events/batch", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "[\(tooMany)]")
+            ) { response in
                 #expect(response.status == .contentTooLarge)
             }
         }
@@ -83,12 +97,16 @@ struct GatewayHTTPTests {
         let harness = try await GatewayHarness.make()
         let items = [envelope(), envelope(), envelope(type: "BAD")].joined(separator: ",")
         try await harness.test { client in
-            try await client.execute(uri: "/events/batch", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "[\(items)]")) { response in
+            try await client.execute(
+                uri: "/events/batch", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "[\(items)]")
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.detailPaths == ["/2/event_type"])
             }
             // A marker event afterwards: the topic must hold it alone.
-            try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())) { response in
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())
+            ) { response in
                 #expect(response.status == .accepted)
             }
         }
@@ -105,7 +123,9 @@ struct GatewayHTTPTests {
         tracedHeaders[HTTPField.Name("traceparent")!] = traceparent
         let headers = tracedHeaders
         try await harness.test { client in
-            try await client.execute(uri: "/events", method: .post, headers: headers, body: ByteBuffer(string: envelope(id: id))) { response in
+            try await client.execute(
+                uri: "/events", method: .post, headers: headers, body: ByteBuffer(string: envelope(id: id))
+            ) { response in
                 #expect(response.status == .accepted)
                 #expect(response.json["event_id"] as? String == id)
                 #expect(response.json["topic"] as? String == harness.topic)
@@ -157,10 +177,15 @@ struct GatewayHTTPTests {
         let brokers = try TestEnvironment.kafkaBrokers()
         let tasks = try await TestEnvironment.makeTopic("tasks", partitions: 1, brokers: brokers)
         let reminders = try await TestEnvironment.makeTopic("reminders", partitions: 1, brokers: brokers)
-        let harness = try await GatewayHarness.make(extraEnvironment: ["KAFKA_TOPIC_ROUTES": "task.=\(tasks),reminder.=\(reminders)"])
+        let harness = try await GatewayHarness.make(extraEnvironment: [
+            "KAFKA_TOPIC_ROUTES": "task.=\(tasks),reminder.=\(reminders)"
+        ])
         try await harness.test { client in
-            for (type, topic) in [("task.created", tasks), ("reminder.fired", reminders), ("chat.sent", harness.topic)] {
-                try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope(type: type))) { response in
+            for (type, topic) in [("task.created", tasks), ("reminder.fired", reminders), ("chat.sent", harness.topic)]
+            {
+                try await client.execute(
+                    uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope(type: type))
+                ) { response in
                     #expect(response.json["topic"] as? String == topic)
                 }
             }
@@ -176,13 +201,15 @@ struct GatewayHTTPTests {
                 #expect(response.json["kafka"] as? String == "ok")
             }
             try await client.execute(uri: "/ready", method: .get) { response in #expect(response.status == .ok) }
-            try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "{")) { _ in }
+            try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "{"))
+            { _ in }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains(#"punk_gateway_events_rejected_total{reason="invalid_json"} 1"#))
                 #expect(text.contains("punk_gateway_produce_duration_seconds_bucket"))
                 #expect(text.contains("punk_gateway_producer_queue_depth_records"))
-                #expect(text.contains(#"punk_gateway_http_requests_total{route="/events",method="POST",status="400"} 1"#))
+                #expect(
+                    text.contains(#"punk_gateway_http_requests_total{route="/events",method="POST",status="400"} 1"#))
             }
             try await client.execute(uri: "/openapi.json", method: .get) { response in
                 #expect(response.status == .ok)
@@ -196,7 +223,9 @@ struct GatewayHTTPTests {
         let harness = try await GatewayHarness.make()
         try await harness.test { client in
             harness.gateway.readiness.markDraining()
-            try await client.execute(uri: "/ready", method: .get) { response in #expect(response.status == .serviceUnavailable) }
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
         }
     }
 
@@ -207,7 +236,8 @@ struct GatewayHTTPTests {
             try GatewayConfiguration(environment: .init(["PUNK_RECORDS_API_TOKEN": token, "HTTP_PORT": "eighty"]))
         }
         #expect(throws: ConfigurationError.self) {
-            try GatewayConfiguration(environment: .init(["PUNK_RECORDS_API_TOKEN": token, "KAFKA_TOPIC_ROUTES": "oops"]))
+            try GatewayConfiguration(
+                environment: .init(["PUNK_RECORDS_API_TOKEN": token, "KAFKA_TOPIC_ROUTES": "oops"]))
         }
         #expect(throws: ConfigurationError.self) {
             try GatewayConfiguration(environment: .init(["PUNK_RECORDS_API_TOKEN": token, "LOG_FORMAT": "xml"]))

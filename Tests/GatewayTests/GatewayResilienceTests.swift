@@ -16,17 +16,23 @@ struct GatewayResilienceTests {
     func brokerOutage() async throws {
         let broker = try TestBroker()
         let topic = TestEnvironment.uniqueName("outage")
-        let admin = try KafkaAdmin(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: TestEnvironment.logger)
+        let admin = try KafkaAdmin(
+            configuration: .init(bootstrapServers: broker.bootstrapServers), logger: TestEnvironment.logger)
         try await admin.createTopic(topic, partitions: 1)
         let harness = try await GatewayHarness.make(
-            brokers: broker.bootstrapServers, extraEnvironment: ["KAFKA_PROPERTY_MESSAGE_TIMEOUT_MS": "2000"], topic: topic)
+            brokers: broker.bootstrapServers, extraEnvironment: ["KAFKA_PROPERTY_MESSAGE_TIMEOUT_MS": "2000"],
+            topic: topic)
         try await harness.test { client in
-            try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())) { response in
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())
+            ) { response in
                 #expect(response.status == .accepted)
             }
             broker.stop()
             let started = ContinuousClock.now
-            try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())) { response in
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())
+            ) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.errorCode == "broker_unavailable")
                 #expect(response.headers[.retryAfter] != nil)
@@ -41,7 +47,9 @@ struct GatewayResilienceTests {
                 configuration: .init(bootstrapServers: broker.bootstrapServers), logger: TestEnvironment.logger)
             try await restartedAdmin.createTopic(topic, partitions: 1)
             let recovered = try await TestEnvironment.eventually(timeout: .seconds(40), interval: .milliseconds(500)) {
-                try await client.execute(uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())) {
+                try await client.execute(
+                    uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())
+                ) {
                     $0.status == .accepted
                 }
             }

@@ -32,7 +32,8 @@ struct GatewayHarness {
         ]
         environment.merge(extraEnvironment) { _, new in new }
         let configuration = try GatewayConfiguration(environment: EnvironmentReader(environment))
-        let producer = try KafkaProducer(configuration: configuration.producerConfiguration(), logger: TestEnvironment.logger)
+        let producer = try KafkaProducer(
+            configuration: configuration.producerConfiguration(), logger: TestEnvironment.logger)
         return GatewayHarness(
             gateway: Gateway(configuration: configuration, producer: producer, logger: TestEnvironment.logger),
             producer: producer, topic: topic, brokers: brokers)
@@ -57,7 +58,8 @@ func envelope(
     payload: String = #"{"title":"hello"}"#
 ) -> String {
     let keyField = key.map { #","key":"\#($0)""# } ?? ""
-    return #"{"event_id":"\#(id)","event_type":"\#(type)","timestamp":"2026-11-22T10:00:00Z","producer":"tests"\#(keyField),"payload":\#(payload)}"#
+    return
+        #"{"event_id":"\#(id)","event_type":"\#(type)","timestamp":"2026-11-22T10:00:00Z","producer":"tests"\#(keyField),"payload":\#(payload)}"#
 }
 
 let jsonHeaders: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
@@ -81,7 +83,9 @@ extension Data {
 }
 
 /// Reads every record of `topic` with a throw-away group until `count` arrived or time is up.
-func readTopic(_ topic: String, brokers: String, count: Int, timeout: Duration = .seconds(45)) async throws -> [KafkaRecord] {
+func readTopic(_ topic: String, brokers: String, count: Int, timeout: Duration = .seconds(45)) async throws
+    -> [KafkaRecord]
+{
     var configuration = KafkaConsumerConfiguration(
         client: KafkaClientConfiguration(bootstrapServers: brokers), groupID: TestEnvironment.uniqueName("reader"))
     configuration.sessionTimeout = .seconds(6)

@@ -51,7 +51,9 @@ struct KafkaIntegrationTests {
 
     func nextOffsets(_ records: [KafkaRecord]) -> [TopicPartition: Int64] {
         var offsets: [TopicPartition: Int64] = [:]
-        for record in records { offsets[record.topicPartition] = max(offsets[record.topicPartition] ?? 0, record.offset + 1) }
+        for record in records {
+            offsets[record.topicPartition] = max(offsets[record.topicPartition] ?? 0, record.offset + 1)
+        }
         return offsets
     }
 
@@ -73,13 +75,15 @@ struct KafkaIntegrationTests {
         let topic = try await TestEnvironment.makeTopic("single", partitions: 1, brokers: brokers)
         let producer = try producer()
         let report = try await producer.send(
-            KafkaOutgoingRecord(topic: topic, key: Array("k".utf8), value: Array("v".utf8), headers: [("h", [1, 2, 3])]))
+            KafkaOutgoingRecord(
+                topic: topic, key: Array("k".utf8), value: Array("v".utf8), headers: [("h", [1, 2, 3])]))
         #expect(report.topic == topic)
         #expect(report.offset >= 0)
         await producer.close()
 
         let consumer = try KafkaConsumer(
-            configuration: consumerConfiguration(group: TestEnvironment.uniqueName("g")), topics: [topic], logger: logger)
+            configuration: consumerConfiguration(group: TestEnvironment.uniqueName("g")), topics: [topic],
+            logger: logger)
         var received: [KafkaRecord] = []
         _ = await TestEnvironment.eventually(timeout: .seconds(30)) {
             received += (try? await consumer.poll(maxRecords: 10, timeout: .milliseconds(500))) ?? []
@@ -131,7 +135,8 @@ struct KafkaIntegrationTests {
         _ = await producer.send(records(topic: topic, count: 1000))
 
         var seen: [String: Int] = [:]
-        let first = try KafkaConsumer(configuration: consumerConfiguration(group: group), topics: [topic], logger: logger)
+        let first = try KafkaConsumer(
+            configuration: consumerConfiguration(group: group), topics: [topic], logger: logger)
         try await drain(first, into: &seen, expected: 1000)
         #expect(seen.count == 1000)
         await first.close()
@@ -140,7 +145,8 @@ struct KafkaIntegrationTests {
         await producer.close()
 
         var afterRestart: [String: Int] = [:]
-        let second = try KafkaConsumer(configuration: consumerConfiguration(group: group), topics: [topic], logger: logger)
+        let second = try KafkaConsumer(
+            configuration: consumerConfiguration(group: group), topics: [topic], logger: logger)
         try await drain(second, into: &afterRestart, expected: 500)
         // Nothing before the committed offsets is read again, nothing after them is missed.
         #expect(afterRestart.count == 500)
@@ -168,7 +174,8 @@ struct KafkaIntegrationTests {
         // Take part of the stream alone, then let the second member join.
         try await drain(first, into: &seenByFirst, expected: 300)
 
-        let second = try KafkaConsumer(configuration: consumerConfiguration(group: group), topics: [topic], logger: logger)
+        let second = try KafkaConsumer(
+            configuration: consumerConfiguration(group: group), topics: [topic], logger: logger)
         var seenBySecond: [String: Int] = [:]
         _ = await producer.send(records(topic: topic, count: 2000, from: 2000))
         await producer.close()
@@ -198,7 +205,8 @@ struct KafkaIntegrationTests {
         try await live.checkConnection()
         await live.close()
         let dead = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1")),
+            configuration: KafkaProducerConfiguration(
+                client: KafkaClientConfiguration(bootstrapServers: "127.0.0.1:1")),
             logger: logger)
         await #expect(throws: KafkaError.self) { try await dead.checkConnection(timeout: .milliseconds(500)) }
         await dead.close()

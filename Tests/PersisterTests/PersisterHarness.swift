@@ -19,10 +19,12 @@ struct PersisterHarness {
         let topic = try await TestEnvironment.makeTopic("persist", partitions: partitions, brokers: brokers)
         let deadLetterTopic = try await TestEnvironment.makeTopic("persist-dlq", partitions: 1, brokers: brokers)
         let database = "test_" + TestEnvironment.uniqueName("db").replacingOccurrences(of: "-", with: "_")
-        let admin = try await PostgresConnection.connect(url: try TestEnvironment.databaseURL(), logger: TestEnvironment.logger)
+        let admin = try await PostgresConnection.connect(
+            url: try TestEnvironment.databaseURL(), logger: TestEnvironment.logger)
         try await admin.query("CREATE DATABASE \(database)")
         return PersisterHarness(
-            brokers: brokers, topic: topic, deadLetterTopic: deadLetterTopic, group: TestEnvironment.uniqueName("group"),
+            brokers: brokers, topic: topic, deadLetterTopic: deadLetterTopic,
+            group: TestEnvironment.uniqueName("group"),
             database: database, port: try TestEnvironment.value("PUNK_TEST_PG_PORT"))
     }
 
@@ -30,8 +32,10 @@ struct PersisterHarness {
 
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = [
-            "KAFKA_BROKERS": brokers, "KAFKA_TOPICS": topic, "KAFKA_DLQ_TOPIC": deadLetterTopic, "KAFKA_GROUP_ID": group,
-            "DATABASE_URL": databaseURL, "METRICS_PORT": String(Int.random(in: 20000...29999)), "LOG_LEVEL": "info", "LOG_FORMAT": "text",
+            "KAFKA_BROKERS": brokers, "KAFKA_TOPICS": topic, "KAFKA_DLQ_TOPIC": deadLetterTopic,
+            "KAFKA_GROUP_ID": group,
+            "DATABASE_URL": databaseURL, "METRICS_PORT": String(Int.random(in: 20000...29999)), "LOG_LEVEL": "info",
+            "LOG_FORMAT": "text",
             "BATCH_MAX_EVENTS": "500", "BATCH_MAX_WAIT_MS": "100", "KAFKA_PROPERTY_SESSION_TIMEOUT_MS": "6000",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
@@ -49,7 +53,7 @@ struct PersisterHarness {
         // PUNK_TEST_PERSISTER_LOGS=DIR keeps each replica's log for a failing test.
         if let directory = ProcessInfo.processInfo.environment["PUNK_TEST_PERSISTER_LOGS"] {
             let path = "\(directory)/persister-\(TestEnvironment.uniqueName("log")).log"
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             process.standardOutput = FileHandle(forWritingAtPath: path)
         } else {
             process.standardOutput = FileHandle.nullDevice
@@ -110,6 +114,8 @@ enum Events {
     }
 
     static func legacy(index: Int) -> [UInt8] {
-        Array(#"{"event_type":"task.updated","version":"1.0","timestamp":"2025-01-16T10:00:00Z","data":{"index":\#(index)}}"#.utf8)
+        Array(
+            #"{"event_type":"task.updated","version":"1.0","timestamp":"2025-01-16T10:00:00Z","data":{"index":\#(index)}}"#
+                .utf8)
     }
 }

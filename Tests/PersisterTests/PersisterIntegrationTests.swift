@@ -38,12 +38,16 @@ struct PersisterIntegrationTests {
             """, [.text(harness.topic)])
         #expect(canonical.rows.first == ["1", "tests", "notice", "k3", "t", "3", "t", "t"])
         let cloud = try await connection.query(
-            "SELECT event_id, producer, event_key FROM events WHERE event_type = 'com.dapr.event.sent' AND payload->>'index' = '4'")
-        #expect(cloud[0, "event_id"] == UUID(version5Namespace: .punkRecordsNamespace, name: "dapr-app\u{0}ce-4").canonicalString)
+            "SELECT event_id, producer, event_key FROM events WHERE event_type = 'com.dapr.event.sent' AND payload->>'index' = '4'"
+        )
+        #expect(
+            cloud[0, "event_id"]
+                == UUID(version5Namespace: .punkRecordsNamespace, name: "dapr-app\u{0}ce-4").canonicalString)
         #expect(cloud[0, "producer"] == "dapr-app")
         #expect(cloud[0, "event_key"] == "key-4")
         let legacy = try await connection.query(
-            "SELECT event_version, producer, kafka_partition, kafka_offset FROM events WHERE event_type = 'task.updated' LIMIT 1")
+            "SELECT event_version, producer, kafka_partition, kafka_offset FROM events WHERE event_type = 'task.updated' LIMIT 1"
+        )
         #expect(legacy[0, "event_version"] == "1.0")
         #expect(legacy[0, "producer"] == "legacy")
 
@@ -83,7 +87,8 @@ struct PersisterIntegrationTests {
         #expect(try await harness.waitForRows(300) == 300)
 
         let deadLetters = try await readAll(topic: harness.deadLetterTopic, brokers: harness.brokers, count: 4)
-        let reasons = deadLetters.compactMap { $0.header("dlq-reason").map { String(decoding: $0, as: UTF8.self) } }.sorted()
+        let reasons = deadLetters.compactMap { $0.header("dlq-reason").map { String(decoding: $0, as: UTF8.self) } }
+            .sorted()
         #expect(reasons == ["database_rejected", "invalid_json", "validation_failed", "validation_failed"])
         let garbage = try #require(deadLetters.first { $0.key == Array("garbage".utf8) })
         #expect(garbage.value == [0xFF, 0xFE, 0x00, 0x01])
@@ -123,7 +128,8 @@ struct PersisterIntegrationTests {
         try TestStack.run("start-postgres")
         #expect(try await harness.waitForRows(3000, timeout: .seconds(120)) == 3000)
         #expect(persister.isRunning)
-        let deadLetters = try await readAll(topic: harness.deadLetterTopic, brokers: harness.brokers, count: 1, timeout: .seconds(8))
+        let deadLetters = try await readAll(
+            topic: harness.deadLetterTopic, brokers: harness.brokers, count: 1, timeout: .seconds(8))
         #expect(deadLetters.isEmpty)
         #expect(harness.stop(persister))
         #expect(persister.terminationStatus == 0)
@@ -152,14 +158,16 @@ struct PersisterIntegrationTests {
         let replicas = try (0..<10).map { _ in try harness.start() }
         let connection = try await harness.connect()
         let migrated = await TestEnvironment.eventually(timeout: .seconds(60)) {
-            let rows = try? await connection.query("SELECT version, count(*) AS n FROM schema_migrations GROUP BY version")
+            let rows = try? await connection.query(
+                "SELECT version, count(*) AS n FROM schema_migrations GROUP BY version")
             return rows.map { !$0.rows.isEmpty } ?? false
         }
         #expect(migrated)
         for replica in replicas { #expect(replica.isRunning) }
         let counts = try await connection.query("SELECT version, count(*) AS n FROM schema_migrations GROUP BY version")
         #expect(counts.rows.allSatisfy { $0[1] == "1" })
-        let files = try FileManager.default.contentsOfDirectory(atPath: try TestEnvironment.repositoryRoot() + "/migrations")
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: try TestEnvironment.repositoryRoot() + "/migrations")
         #expect(counts.rows.count == files.filter { $0.hasSuffix(".sql") }.count)
         for replica in replicas { kill(replica.processIdentifier, SIGTERM) }
         for replica in replicas { #expect(replica.waitForExit(timeout: .seconds(60))) }
@@ -186,7 +194,9 @@ struct PersisterIntegrationTests {
         _ = try await producer.send(
             KafkaOutgoingRecord(
                 topic: harness.deadLetterTopic, key: nil, value: Events.canonical(fixed),
-                headers: [("dlq-reason", Array("database_rejected".utf8)), ("dlq-original-topic", Array(harness.topic.utf8))]))
+                headers: [
+                    ("dlq-reason", Array("database_rejected".utf8)), ("dlq-original-topic", Array(harness.topic.utf8)),
+                ]))
         try await Task.sleep(for: .milliseconds(50))
         let redrive = try harness.start(["dlq-redrive"])
         #expect(redrive.waitForExit(timeout: .seconds(90)))
@@ -211,7 +221,9 @@ struct PersisterIntegrationTests {
             let started = ContinuousClock.now
             try await tick(second)
             let share = second == seconds - 1 ? count - perSecond * (seconds - 1) : perSecond
-            let values = (0..<share).map { (key: nil as String?, value: Events.canonical(index: second * perSecond + $0)) }
+            let values = (0..<share).map {
+                (key: nil as String?, value: Events.canonical(index: second * perSecond + $0))
+            }
             try await harness.produce(values, using: producer)
             let elapsed = ContinuousClock.now - started
             if elapsed < .seconds(1) { try await Task.sleep(for: .seconds(1) - elapsed) }
@@ -223,7 +235,9 @@ struct PersisterIntegrationTests {
         return Int(try await connection.query("SELECT count(DISTINCT event_id) AS c FROM events")[0, "c"] ?? "0") ?? 0
     }
 
-    func readAll(topic: String, brokers: String, count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaRecord] {
+    func readAll(topic: String, brokers: String, count: Int, timeout: Duration = .seconds(30)) async throws
+        -> [KafkaRecord]
+    {
         var configuration = KafkaConsumerConfiguration(
             client: KafkaClientConfiguration(bootstrapServers: brokers), groupID: TestEnvironment.uniqueName("reader"))
         configuration.sessionTimeout = .seconds(6)

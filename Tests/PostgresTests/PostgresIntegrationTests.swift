@@ -72,7 +72,8 @@ struct PostgresIntegrationTests {
         // The same statement again is served by the prepared statement and inserts nothing new.
         let again = try await connection.query(insert, parameters, prepared: true)
         #expect(again.affectedRows == 0)
-        let sums = try await connection.query("SELECT count(*) AS c, sum((body->>'i')::int) AS s, count(n) AS n FROM \(table)")
+        let sums = try await connection.query(
+            "SELECT count(*) AS c, sum((body->>'i')::int) AS s, count(n) AS n FROM \(table)")
         #expect(sums[0, "c"] == "10000")
         #expect(sums[0, "s"] == "49995000")
         #expect(sums[0, "n"] == "5000")
@@ -137,6 +138,18 @@ struct PostgresIntegrationTests {
         }
         let rows = try await connection.query("SELECT array_agg(n) AS ns FROM tx")
         #expect(rows[0, "ns"] == "{1}")
+    }
+
+    @Test("a database that does not exist is refused for good, not retried")
+    func missingDatabaseIsPermanent() async throws {
+        do {
+            _ = try await PostgresConnection.connect(
+                url: url.replacingOccurrences(of: "/postgres", with: "/no_such_database"), logger: logger)
+            Issue.record("connect should have failed")
+        } catch {
+            #expect(error.code == .connectionRejected)
+            #expect(!error.isTransient)
+        }
     }
 
     @Test("an unreachable server fails to connect with a transient error")

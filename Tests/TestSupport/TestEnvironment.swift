@@ -11,7 +11,9 @@ public enum TestEnvironment {
     }
 
     public static func value(_ name: String) throws -> String {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { throw Missing(variable: name) }
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            throw Missing(variable: name)
+        }
         return value
     }
 
@@ -27,7 +29,8 @@ public enum TestEnvironment {
 
     /// The repository's root (the persister finds `migrations/` there).
     public static func repositoryRoot() throws -> String {
-        URL(fileURLWithPath: try value("PUNK_TEST_STACK_SCRIPT")).deletingLastPathComponent().deletingLastPathComponent().path
+        URL(fileURLWithPath: try value("PUNK_TEST_STACK_SCRIPT")).deletingLastPathComponent()
+            .deletingLastPathComponent().path
     }
 
     /// A built executable of this package.
@@ -35,7 +38,9 @@ public enum TestEnvironment {
 
     public static let logger: Logger = {
         var logger = Logger(label: "tests")
-        logger.logLevel = ProcessInfo.processInfo.environment["PUNK_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["PUNK_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) }
+            ?? .critical
         return logger
     }()
 

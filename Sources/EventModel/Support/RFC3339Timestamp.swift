@@ -70,7 +70,8 @@ public struct RFC3339Timestamp: Sendable, Hashable, CustomStringConvertible {
         }
         guard index == bytes.count else { return nil }
         // A leap second is stored as the following second, as PostgreSQL does.
-        let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        let seconds =
+            daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
             - offsetSeconds
         return Int64(seconds) * 1_000_000 + Int64(micros)
     }
