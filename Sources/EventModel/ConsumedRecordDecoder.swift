@@ -133,7 +133,7 @@ extension FieldValidator {
         guard problems.isEmpty, let id, let source, let eventType, let timestamp else { return nil }
         // A non-UUID id is only unique per source (CloudEvents 1.0 §3.1), so both name the event.
         let eventID =
-            UUID(uuidString: id) ?? UUID(version5Namespace: .punkRecordsNamespace, name: "\(source)\u{0}\(id)")
+            UUID(hyphenatedHex: id) ?? UUID(version5Namespace: .punkRecordsNamespace, name: "\(source)\u{0}\(id)")
         return EventEnvelope(
             eventID: eventID, eventType: eventType, timestamp: timestamp, producer: source,
             key: Self.keyText(recordKey), payload: payload)

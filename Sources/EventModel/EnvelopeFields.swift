@@ -85,7 +85,7 @@ struct FieldValidator {
 
     mutating func uuid(_ field: String, required: Bool) -> UUID? {
         guard let text = string(field, required: required) else { return nil }
-        guard let uuid = UUID(uuidString: text) else {
+        guard let uuid = UUID(hyphenatedHex: text) else {
             report(field, "must be a UUID (8-4-4-4-12 hexadecimal digits)")
             return nil
         }

@@ -184,9 +184,16 @@ struct EventIngest: Sendable {
         return difference == 0
     }
 
+    /// `application/json`, any case, parameters (`; charset=utf-8`) allowed.
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces)
-        return mediaType.caseInsensitiveCompare("application/json") == .orderedSame
+        let expected = "application/json".utf8
+        var remainder = contentType.utf8.drop { $0 == UInt8(ascii: " ") }
+        for byte in expected {
+            guard let first = remainder.first, first | 0x20 == byte | 0x20 else { return false }
+            remainder = remainder.dropFirst()
+        }
+        let rest = remainder.drop { $0 == UInt8(ascii: " ") }
+        return rest.isEmpty || rest.first == UInt8(ascii: ";")
     }
 }
 

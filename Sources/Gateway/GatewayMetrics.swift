@@ -1,5 +1,6 @@
 import Prometheus
 import ServiceSupport
+import Synchronization
 
 /// The gateway's Prometheus metrics.
 struct GatewayMetrics: Sendable {
@@ -7,6 +8,9 @@ struct GatewayMetrics: Sendable {
     let eventsAccepted: Counter
     let produceDuration: DurationHistogram
     let producerQueueDepth: Gauge
+    /// Counters by label set, so the hot path skips the registry's lookup by name and labels.
+    private let requestCounters = CounterCache()
+    private let rejectionCounters = CounterCache()
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -26,17 +30,30 @@ struct GatewayMetrics: Sendable {
     }
 
     func rejected(_ count: Int, reason: String) {
-        registry.makeCounter(
-            descriptor: .punk("gateway", "events_rejected", unit: "total", help: "Events not accepted, by reason"),
-            labels: [("reason", reason)]
-        ).increment(by: Int64(count))
+        rejectionCounters.counter(for: [reason]) {
+            registry.makeCounter(
+                descriptor: .punk("gateway", "events_rejected", unit: "total", help: "Events not accepted, by reason"),
+                labels: [("reason", reason)])
+        }.increment(by: Int64(count))
     }
 
     func request(route: String, method: String, status: Int) {
-        registry.makeCounter(
-            descriptor: .punk(
-                "gateway", "http_requests", unit: "total", help: "HTTP requests by route, method and status"),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
+        requestCounters.counter(for: [route, method, String(status)]) {
+            registry.makeCounter(
+                descriptor: .punk(
+                    "gateway", "http_requests", unit: "total", help: "HTTP requests by route, method and status"),
+                labels: [("route", route), ("method", method), ("status", String(status))])
+        }.increment()
+    }
+}
+
+final class CounterCache: Sendable {
+    private let counters = Mutex<[[String]: Counter]>([:])
+
+    func counter(for labels: [String], make: () -> Counter) -> Counter {
+        if let counter = counters.withLock({ $0[labels] }) { return counter }
+        let counter = make()
+        counters.withLock { $0[labels] = counter }
+        return counter
     }
 }

@@ -19,8 +19,55 @@ extension UUID {
             ))
     }
 
-    /// The lowercase hyphenated form used everywhere on the wire.
-    public var canonicalString: String { uuidString.lowercased() }
+    /// The lowercase hyphenated form used everywhere on the wire. Formatted by hand: Foundation's
+    /// `uuidString` goes through `sprintf` on Linux, which shows up on the hot path.
+    public var canonicalString: String {
+        let hexDigits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { output in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        output[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    output[position] = hexDigits.utf8Start[Int(bytes[index] >> 4)]
+                    output[position + 1] = hexDigits.utf8Start[Int(bytes[index] & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
+        }
+    }
+
+    /// Parses the hyphenated 8-4-4-4-12 form (either case) without Foundation's `sscanf`.
+    public init?(hyphenatedHex text: String) {
+        var text = text
+        text.makeContiguousUTF8()
+        var value = UUID.null.uuid
+        let parsed = text.utf8.withContiguousStorageIfAvailable { characters in
+            guard characters.count == 36 else { return false }
+            return withUnsafeMutableBytes(of: &value) { output in
+                var position = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        guard characters[position] == UInt8(ascii: "-") else { return false }
+                        position += 1
+                    }
+                    guard let high = JSONScanner.hexValue(characters[position]),
+                        let low = JSONScanner.hexValue(characters[position + 1])
+                    else { return false }
+                    output[index] = high << 4 | low
+                    position += 2
+                }
+                return true
+            }
+        }
+        guard parsed == true else { return nil }
+        self = UUID(uuid: value)
+    }
+
+    static let null = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 }
 
 /// SHA-1 is used only to derive version 5 UUIDs, as RFC 9562 prescribes; it protects nothing.

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Runs the docker-compose.yml topology as local processes, without containers.
+
+The gateway, the migrate one-shot and two persister replicas start from the release or debug
+binaries with exactly the environment the compose file gives their containers; only network
+addresses change (service names become the local PostgreSQL and broker, listening ports become
+free local ones, as `--scale` would give each replica its own container). Then one event goes
+through the gateway and must come out as a row.
+
+Needs the stack of scripts/stack.sh (PUNK_STACK_PG_PORT, PUNK_STACK_KAFKA_PORT) and the
+binaries in PUNK_TEST_BIN_DIR. The last line is `compose-topology: N passed, M failed`.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PG_PORT = os.environ.get("PUNK_STACK_PG_PORT", "55432")
+KAFKA_PORT = os.environ.get("PUNK_STACK_KAFKA_PORT", "59092")
+BIN_DIR = os.environ.get("PUNK_TEST_BIN_DIR", os.path.join(ROOT, ".build", "debug"))
+
+passed = 0
+failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   compose: {name}")
+    else:
+        failed += 1
+        print(f"FAIL compose: {name} {detail}")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def expand(value):
+    """Resolves ${VAR:-default} as compose does, from this process's environment."""
+    def replace(match):
+        name, default = match.group(1), match.group(2) or ""
+        return os.environ.get(name) or default
+    return re.sub(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}", replace, str(value))
+
+
+def localise(environment, http_port=None, metrics_port=None):
+    local = {}
+    for name, value in environment.items():
+        value = expand(value)
+        value = value.replace("redpanda:9092", f"127.0.0.1:{KAFKA_PORT}")
+        value = value.replace("@postgres:5432/", f"@127.0.0.1:{PG_PORT}/")
+        local[name] = value
+    if "HTTP_PORT" in local:
+        local["HTTP_PORT"] = str(http_port)
+        local["HTTP_HOST"] = "127.0.0.1"
+    if "METRICS_PORT" in local:
+        local["METRICS_PORT"] = str(metrics_port)
+    local["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+    local["LOG_FORMAT"] = "text"
+    return local
+
+
+def http(method, url, body=None, headers=None, timeout=10):
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return None, b""
+
+
+def wait_ready(port, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if http("GET", f"http://127.0.0.1:{port}/ready", timeout=2)[0] == 200:
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def psql(sql, database="postgres"):
+    return subprocess.run(
+        ["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", database, "-c", sql],
+        capture_output=True, text=True).stdout.strip()
+
+
+def main():
+    services = yaml.safe_load(open(os.path.join(ROOT, "docker-compose.yml")))["services"]
+    for name in ("gateway", "persister", "migrate", "postgres"):
+        check(f"service {name} exists", name in services)
+    database = expand(services["postgres"]["environment"]["POSTGRES_DB"])
+    psql(f"DROP DATABASE IF EXISTS {database}")
+    psql(f"CREATE DATABASE {database}")
+
+    logs = os.path.join(ROOT, ".stack", "compose-topology")
+    os.makedirs(logs, exist_ok=True)
+    processes = []
+
+    def start(name, arguments, environment):
+        log = open(os.path.join(logs, f"{name}.log"), "w")
+        binary = os.path.join(BIN_DIR, "persister" if name.startswith(("persister", "migrate")) else "gateway")
+        process = subprocess.Popen([binary] + arguments, env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        processes.append(process)
+        return process
+
+    try:
+        migrate = services["migrate"]
+        result = start("migrate", list(migrate.get("command") or []), localise(migrate["environment"]))
+        check("the migrate one-shot completes", result.wait(timeout=120) == 0)
+        check("the events table exists", psql("SELECT to_regclass('events') IS NOT NULL", database) == "t")
+
+        persister_ports = [free_port(), free_port()]
+        replicas = [start(f"persister-{i}", [], localise(services["persister"]["environment"], metrics_port=port))
+                    for i, port in enumerate(persister_ports)]
+        gateway_port = free_port()
+        gateway_env = localise(services["gateway"]["environment"], http_port=gateway_port)
+        gateway = start("gateway", [], gateway_env)
+        check("gateway ready", wait_ready(gateway_port))
+        for port in persister_ports:
+            check(f"persister replica on {port} ready", wait_ready(port))
+
+        event_id = str(uuid.uuid4())
+        body = json.dumps({
+            "event_id": event_id, "event_type": "task.created", "timestamp": "2026-11-22T10:00:00Z",
+            "producer": "compose-topology", "payload": {"title": "through the compose topology"},
+        }).encode()
+        status, answer = http("POST", f"http://127.0.0.1:{gateway_port}/events", body, {
+            "Authorization": f"Bearer {gateway_env['PUNK_RECORDS_API_TOKEN']}", "Content-Type": "application/json",
+        })
+        check("POST /events answers 202", status == 202, f"got {status} {answer[:200]!r}")
+
+        deadline = time.time() + 60
+        row = ""
+        while time.time() < deadline and not row:
+            row = psql(f"SELECT event_type || '|' || producer FROM events WHERE event_id = '{event_id}'", database)
+            time.sleep(0.5)
+        check("the event is a row in PostgreSQL", row == "task.created|compose-topology", f"got {row!r}")
+
+        for process in [gateway] + replicas:
+            process.send_signal(signal.SIGTERM)
+        for process in [gateway] + replicas:
+            try:
+                code = process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                code = None
+            check(f"pid {process.pid} exits 0 on SIGTERM", code == 0, f"got {code}")
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+        print(f"compose-topology: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
