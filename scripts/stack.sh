@@ -101,7 +101,7 @@ start_broker() {
     fi
     local tansu
     tansu=$(tansu_binary)
-    nohup "$tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" \
+    nohup "$tansu" broker </dev/null --listener-url "tcp://127.0.0.1:$kafka_port" \
         --advertised-listener-url "tcp://127.0.0.1:$kafka_port" --storage-engine memory://tansu/ \
         >>"$log_dir/tansu.log" 2>&1 &
     echo $! >"$run_dir/tansu.pid"
@@ -150,14 +150,17 @@ start_services() {
     bin=$(cd "$root" && swift build -c "$build_configuration" --show-bin-path)
     service_environment
     (cd "$root" && "$bin/persister" migrate >>"$log_dir/migrate.log" 2>&1)
+    # Started straight from this shell (not from a subshell) with every stream redirected, so
+    # nothing keeps this script's output open after it returns.
+    cd "$root"
     if ! pid_alive "$run_dir/gateway.pid"; then
-        (cd "$root" && HTTP_HOST=127.0.0.1 HTTP_PORT=$http_port nohup "$bin/gateway" >>"$log_dir/gateway.log" 2>&1 &
-            echo $! >"$run_dir/gateway.pid")
+        HTTP_HOST=127.0.0.1 HTTP_PORT=$http_port nohup "$bin/gateway" </dev/null >>"$log_dir/gateway.log" 2>&1 &
+        echo $! >"$run_dir/gateway.pid"
     fi
     for index in $(seq 1 "$persisters"); do
         if ! pid_alive "$run_dir/persister-$index.pid"; then
-            (cd "$root" && METRICS_PORT=$((9100 + index)) nohup "$bin/persister" \
-                >>"$log_dir/persister-$index.log" 2>&1 & echo $! >"$run_dir/persister-$index.pid")
+            METRICS_PORT=$((9100 + index)) nohup "$bin/persister" </dev/null >>"$log_dir/persister-$index.log" 2>&1 &
+            echo $! >"$run_dir/persister-$index.pid"
         fi
     done
     wait_for_port "$http_port" gateway
