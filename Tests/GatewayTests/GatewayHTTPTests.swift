@@ -110,7 +110,8 @@ struct GatewayHTTPTests {
                 #expect(response.status == .accepted)
             }
         }
-        let records = try await readTopic(harness.topic, brokers: harness.brokers, count: 2, timeout: .seconds(12))
+        let records = try await TestEnvironment.readTopic(
+            harness.topic, brokers: harness.brokers, count: 2, timeout: .seconds(12))
         #expect(records.count == 1)
     }
 
@@ -134,7 +135,8 @@ struct GatewayHTTPTests {
                 #expect(response.headers[HTTPField.Name("X-Request-ID")!] != nil)
             }
         }
-        let record = try #require(try await readTopic(harness.topic, brokers: harness.brokers, count: 1).first)
+        let record = try #require(
+            try await TestEnvironment.readTopic(harness.topic, brokers: harness.brokers, count: 1).first)
         #expect(record.key == Array(id.utf8))
         #expect(record.header("event-id") == Array(id.utf8))
         #expect(record.header("event-type") == Array("task.created".utf8))
@@ -162,7 +164,7 @@ struct GatewayHTTPTests {
                 #expect(results.allSatisfy { $0["status"] as? String == "accepted" })
             }
         }
-        let records = try await readTopic(harness.topic, brokers: harness.brokers, count: 40)
+        let records = try await TestEnvironment.readTopic(harness.topic, brokers: harness.brokers, count: 40)
         #expect(records.count == 40)
         for entity in 0..<3 {
             let expected = ids.enumerated().filter { $0.offset % 3 == entity }.map(\.element)

@@ -108,7 +108,7 @@ struct GatewayResilienceTests {
         #expect(process.terminationStatus == 0)
         let acceptedIDs = Set(load.accepted.withLock { $0 })
         #expect(acceptedIDs.count > 50)
-        let records = try await readTopic(topic, brokers: brokers, count: acceptedIDs.count)
+        let records = try await TestEnvironment.readTopic(topic, brokers: brokers, count: acceptedIDs.count)
         let stored = Set(records.compactMap { $0.header("event-id").map { String(decoding: $0, as: UTF8.self) } })
         #expect(acceptedIDs.subtracting(stored).isEmpty)
     }

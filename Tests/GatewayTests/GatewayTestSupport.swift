@@ -81,20 +81,3 @@ extension Data {
         self.init(buffer.readableBytesView)
     }
 }
-
-/// Reads every record of `topic` with a throw-away group until `count` arrived or time is up.
-func readTopic(_ topic: String, brokers: String, count: Int, timeout: Duration = .seconds(45)) async throws
-    -> [KafkaRecord]
-{
-    var configuration = KafkaConsumerConfiguration(
-        client: KafkaClientConfiguration(bootstrapServers: brokers), groupID: TestEnvironment.uniqueName("reader"))
-    configuration.sessionTimeout = .seconds(6)
-    let consumer = try KafkaConsumer(configuration: configuration, topics: [topic], logger: TestEnvironment.logger)
-    var records: [KafkaRecord] = []
-    let deadline = ContinuousClock.now + timeout
-    while records.count < count, ContinuousClock.now < deadline {
-        records += try await consumer.poll(maxRecords: 1000, timeout: .milliseconds(300))
-    }
-    await consumer.close()
-    return records
-}

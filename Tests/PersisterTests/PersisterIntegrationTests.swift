@@ -86,7 +86,8 @@ struct PersisterIntegrationTests {
         let persister = try harness.start()
         #expect(try await harness.waitForRows(300) == 300)
 
-        let deadLetters = try await readAll(topic: harness.deadLetterTopic, brokers: harness.brokers, count: 4)
+        let deadLetters = try await TestEnvironment.readTopic(
+            harness.deadLetterTopic, brokers: harness.brokers, count: 4)
         let reasons = deadLetters.compactMap { $0.header("dlq-reason").map { String(decoding: $0, as: UTF8.self) } }
             .sorted()
         #expect(reasons == ["database_rejected", "invalid_json", "validation_failed", "validation_failed"])
@@ -128,8 +129,8 @@ struct PersisterIntegrationTests {
         try TestStack.run("start-postgres")
         #expect(try await harness.waitForRows(3000, timeout: .seconds(120)) == 3000)
         #expect(persister.isRunning)
-        let deadLetters = try await readAll(
-            topic: harness.deadLetterTopic, brokers: harness.brokers, count: 1, timeout: .seconds(8))
+        let deadLetters = try await TestEnvironment.readTopic(
+            harness.deadLetterTopic, brokers: harness.brokers, count: 1, timeout: .seconds(8))
         #expect(deadLetters.isEmpty)
         #expect(harness.stop(persister))
         #expect(persister.terminationStatus == 0)
@@ -233,21 +234,5 @@ struct PersisterIntegrationTests {
     func distinctRows(_ harness: PersisterHarness) async throws -> Int {
         let connection = try await harness.connect()
         return Int(try await connection.query("SELECT count(DISTINCT event_id) AS c FROM events")[0, "c"] ?? "0") ?? 0
-    }
-
-    func readAll(topic: String, brokers: String, count: Int, timeout: Duration = .seconds(30)) async throws
-        -> [KafkaRecord]
-    {
-        var configuration = KafkaConsumerConfiguration(
-            client: KafkaClientConfiguration(bootstrapServers: brokers), groupID: TestEnvironment.uniqueName("reader"))
-        configuration.sessionTimeout = .seconds(6)
-        let consumer = try KafkaConsumer(configuration: configuration, topics: [topic], logger: TestEnvironment.logger)
-        var records: [KafkaRecord] = []
-        let deadline = ContinuousClock.now + timeout
-        while records.count < count, ContinuousClock.now < deadline {
-            records += try await consumer.poll(maxRecords: 100, timeout: .milliseconds(300))
-        }
-        await consumer.close()
-        return records
     }
 }

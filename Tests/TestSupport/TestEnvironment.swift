@@ -57,6 +57,26 @@ public enum TestEnvironment {
         return name
     }
 
+    /// Reads the records of `topic` with a throw-away group until `count` arrived or time is up.
+    public static func readTopic(
+        _ topic: String,
+        brokers: String,
+        count: Int,
+        timeout: Duration = .seconds(45)
+    ) async throws -> [KafkaRecord] {
+        var configuration = KafkaConsumerConfiguration(
+            client: KafkaClientConfiguration(bootstrapServers: brokers), groupID: uniqueName("reader"))
+        configuration.sessionTimeout = .seconds(6)
+        let consumer = try KafkaConsumer(configuration: configuration, topics: [topic], logger: logger)
+        var records: [KafkaRecord] = []
+        let deadline = ContinuousClock.now + timeout
+        while records.count < count, ContinuousClock.now < deadline {
+            records += try await consumer.poll(maxRecords: 1000, timeout: .milliseconds(300))
+        }
+        await consumer.close()
+        return records
+    }
+
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
     public static func eventually(
         timeout: Duration,
