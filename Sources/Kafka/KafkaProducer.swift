@@ -132,7 +132,7 @@ public final class KafkaProducer: Service, Sendable {
         }
         guard claimed else { return }
         let reachable = (try? await failed.client.checkConnection(timeout: .seconds(2))) != nil
-        let fatal = failed.fatalError()
+        let fatal = failed.fatalIdempotenceError()
         guard reachable || fatal != nil else {
             state.withLock { $0.recycling = false }
             return
@@ -287,7 +287,7 @@ final class ProducerSession: Sendable {
     }
 
     /// The idempotent producer's fatal error, if it raised one (the handle is then unusable).
-    func fatalError() -> KafkaError? {
+    func fatalIdempotenceError() -> KafkaError? {
         var text = [CChar](repeating: 0, count: 512)
         let code = rd_kafka_fatal_error(client.pointer, &text, text.count)
         guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
