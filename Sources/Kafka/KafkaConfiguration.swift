@@ -95,6 +95,9 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
             "heartbeat.interval.ms": String(max(sessionTimeout.milliseconds / 6, 100)),
             "max.poll.interval.ms": String(maxPollInterval.milliseconds),
             "enable.partition.eof": "false",
+            // librdkafka prefetches up to 64 MiB per consumer by default; 16 MiB still keeps several
+            // batches ahead and bounds a replica's memory.
+            "queued.max.messages.kbytes": "16384",
         ])
     }
 }

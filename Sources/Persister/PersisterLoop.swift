@@ -85,9 +85,14 @@ final class PersisterLoop: Service, Sendable {
 
     private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
 
+    /// One write is in flight while the next batch is polled and decoded, so the broker, the
+    /// decoding and the database work at the same time. Offsets are still committed batch by batch,
+    /// each only after its own write.
     private func consume(_ consumer: KafkaConsumer) async {
         var session = BatchSession(consumer: consumer)
         var idleSince = ContinuousClock.now
+        var inFlight: (batch: PreparedBatch, write: Task<Result<Int, PostgresError>, Never>)?
+        defer { if inFlight != nil { logger.info("stopping with a batch unfinished; its offsets stay uncommitted") } }
         while !stopping {
             var records = session.takeCarryOver()
             if records.isEmpty {
@@ -100,7 +105,16 @@ final class PersisterLoop: Service, Sendable {
                 }
             }
             metrics.assignedPartitions.set(Int64(consumer.assignment.count))
-            guard !records.isEmpty else {
+            let prepared = records.isEmpty ? nil : prepare(records)
+            if let (batch, write) = inFlight {
+                do {
+                    try await complete(batch, firstAttempt: await write.value, session: &session)
+                    inFlight = nil
+                } catch {
+                    return
+                }
+            }
+            guard let prepared else {
                 if case .replay(let idleExit) = mode, ContinuousClock.now - idleSince > idleExit,
                     !consumer.assignment.isEmpty
                 {
@@ -110,10 +124,15 @@ final class PersisterLoop: Service, Sendable {
                 continue
             }
             idleSince = ContinuousClock.now
+            let rows = prepared.rows
+            inFlight = (prepared, Task { await self.writeOnce(rows[...]) })
+        }
+        if let (batch, write) = inFlight {
+            // Shutdown finishes the batch in flight and commits it before leaving the group.
             do {
-                try await process(records, session: &session)
+                try await complete(batch, firstAttempt: await write.value, session: &session)
+                inFlight = nil
             } catch {
-                logger.info("stopping with a batch unfinished; its offsets stay uncommitted")
                 return
             }
         }
@@ -122,13 +141,19 @@ final class PersisterLoop: Service, Sendable {
     /// Raised when shutdown interrupts a wait; the batch's offsets stay uncommitted.
     struct Stopping: Error {}
 
-    private func process(_ records: [KafkaRecord], session: inout BatchSession) async throws(Stopping) {
-        metrics.batchSize.record(Double(records.count))
+    /// A polled batch, decoded: the rows to write and what can never become a row.
+    private struct PreparedBatch {
+        var records: [KafkaRecord]
         var rows: [EventRow] = []
-        rows.reserveCapacity(records.count)
         var rejects: [(record: KafkaRecord, rejection: RecordRejection)] = []
-        var seen = Set<UUID>()
         var duplicatesInBatch = 0
+    }
+
+    private func prepare(_ records: [KafkaRecord]) -> PreparedBatch {
+        metrics.batchSize.record(Double(records.count))
+        var batch = PreparedBatch(records: records)
+        batch.rows.reserveCapacity(records.count)
+        var seen = Set<UUID>()
         for record in records {
             let decoded = ConsumedRecordDecoder.decode(
                 value: record.value, key: record.key,
@@ -137,19 +162,49 @@ final class PersisterLoop: Service, Sendable {
             switch decoded {
             case .success(let event):
                 if seen.insert(event.envelope.eventID).inserted {
-                    rows.append(EventRow(envelope: event.envelope, record: record))
+                    batch.rows.append(EventRow(envelope: event.envelope, record: record))
                 } else {
-                    duplicatesInBatch += 1
+                    batch.duplicatesInBatch += 1
                 }
             case .failure(let rejection):
-                rejects.append((record, rejection))
+                batch.rejects.append((record, rejection))
             }
         }
+        return batch
+    }
 
-        let outcome = try await writeIsolating(rows[...], session: &session)
+    /// The optimistic first write of a batch, run while the next batch is being polled.
+    private func writeOnce(_ rows: ArraySlice<EventRow>) async -> Result<Int, PostgresError> {
+        guard !rows.isEmpty else { return .success(0) }
+        do {
+            let connection = try await database.connection()
+            let started = ContinuousClock.now
+            let inserted = try await writer.write(rows, using: connection)
+            metrics.writeDuration.record(ContinuousClock.now - started)
+            return .success(inserted)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Finishes a batch after its first write: a failed write goes through the careful path
+    /// (retrying and isolating), then dead letters, then the offset commit.
+    private func complete(
+        _ batch: PreparedBatch,
+        firstAttempt: Result<Int, PostgresError>,
+        session: inout BatchSession
+    ) async throws(Stopping) {
+        var rejects = batch.rejects
+        let outcome: WriteOutcome
+        switch firstAttempt {
+        case .success(let inserted):
+            outcome = WriteOutcome(inserted: inserted)
+        case .failure:
+            outcome = try await writeIsolating(batch.rows[...], session: &session)
+        }
         metrics.persisted.increment(by: Int64(outcome.inserted))
         metrics.duplicates.increment(
-            by: Int64(rows.count - outcome.inserted - outcome.rejected.count + duplicatesInBatch))
+            by: Int64(batch.rows.count - outcome.inserted - outcome.rejected.count + batch.duplicatesInBatch))
         for (row, error) in outcome.rejected {
             logger.warning(
                 "database rejected an event", metadata: ["event_id": "\(row.envelope.eventID)", "error": "\(error)"])
@@ -165,7 +220,7 @@ final class PersisterLoop: Service, Sendable {
         }
 
         var offsets: [TopicPartition: Int64] = [:]
-        for record in records {
+        for record in batch.records {
             offsets[record.topicPartition] = max(offsets[record.topicPartition] ?? 0, record.offset + 1)
         }
         let assignment = session.consumer.assignment
@@ -177,7 +232,7 @@ final class PersisterLoop: Service, Sendable {
             return
         }
         let nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        for row in rows {
+        for row in batch.rows {
             let latency = nowMicros - row.envelope.timestamp.microsecondsSinceEpoch
             if latency >= 0 { metrics.endToEndLatency.record(.microseconds(latency)) }
         }
