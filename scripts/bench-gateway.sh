@@ -31,6 +31,8 @@ export PUNK_STACK_PG_FSYNC=${PUNK_STACK_PG_FSYNC:-on}
 brokers="127.0.0.1:$PUNK_STACK_KAFKA_PORT"
 
 log() { printf '[bench-gateway] %s\n' "$*" >&2; }
+# shellcheck source=scripts/bench-common.sh
+source "$root/scripts/bench-common.sh"
 
 work=$(mktemp -d)
 gateway_pid=""
@@ -56,20 +58,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-wait_http() {
-    local url=$1 what=$2
-    for _ in $(seq 1 300); do
-        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    log "$what did not answer $url"
-    return 1
-}
 
 # `field "RESULT a=1 b=2" b` prints 2.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
-at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
 print_machine() {
     echo "== machine"

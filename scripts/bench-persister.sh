@@ -35,6 +35,8 @@ brokers="127.0.0.1:$PUNK_STACK_KAFKA_PORT"
 database_url="postgres://postgres@127.0.0.1:$pg_port/$database"
 
 log() { printf '[bench-persister] %s\n' "$*" >&2; }
+# shellcheck source=scripts/bench-common.sh
+source "$root/scripts/bench-common.sh"
 
 work=$(mktemp -d)
 gateway_pid=""
@@ -64,20 +66,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
-at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 verdict() { if [ "$1" = yes ]; then echo PASS; else echo MISS; fi; }
 psql_db() { local db=$1; shift; psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres -d "$db" "$@"; }
 
-wait_http() {
-    local url=$1 what=$2
-    for _ in $(seq 1 300); do
-        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    log "$what did not answer $url"
-    return 1
-}
 
 # sample_rss <pid> <file>: appends the RSS in KiB every second while the process lives.
 sample_rss() {
