@@ -143,16 +143,17 @@ service_environment() {
 }
 
 start_services() {
+    # The persister finds migrations/ relative to its working directory.
+    cd "$root"
     log "building gateway and persister ($build_configuration)"
-    (cd "$root" && swift build -c "$build_configuration" --product gateway >/dev/null \
-        && swift build -c "$build_configuration" --product persister >/dev/null)
+    swift build -c "$build_configuration" --product gateway >/dev/null
+    swift build -c "$build_configuration" --product persister >/dev/null
     local bin
-    bin=$(cd "$root" && swift build -c "$build_configuration" --show-bin-path)
+    bin=$(swift build -c "$build_configuration" --show-bin-path)
     service_environment
-    (cd "$root" && "$bin/persister" migrate >>"$log_dir/migrate.log" 2>&1)
+    "$bin/persister" migrate >>"$log_dir/migrate.log" 2>&1
     # Started straight from this shell (not from a subshell) with every stream redirected, so
     # nothing keeps this script's output open after it returns.
-    cd "$root"
     if ! pid_alive "$run_dir/gateway.pid"; then
         HTTP_HOST=127.0.0.1 HTTP_PORT=$http_port nohup "$bin/gateway" </dev/null >>"$log_dir/gateway.log" 2>&1 &
         echo $! >"$run_dir/gateway.pid"

@@ -13,8 +13,7 @@ struct DeadLetterRedrive {
 
     func run() async throws -> Int {
         let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
-        var consumerConfiguration = configuration.consumerConfiguration(groupID: "\(configuration.groupID)-dlq-redrive")
-        consumerConfiguration.startPosition = .committed
+        let consumerConfiguration = configuration.consumerConfiguration(groupID: "\(configuration.groupID)-dlq-redrive")
         let consumer = try KafkaConsumer(
             configuration: consumerConfiguration, topics: [configuration.kafka.deadLetterTopic], logger: logger)
         let producer = try KafkaProducer(configuration: configuration.producerConfiguration(), logger: logger)
