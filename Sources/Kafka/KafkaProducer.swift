@@ -73,8 +73,17 @@ public final class KafkaProducer: Service, Sendable {
         guard !closed else {
             return records.map { _ in .failure(KafkaError(code: .closed, message: "the producer is closed")) }
         }
+        let batch = DeliveryBatch(count: records.count)
+        // librdkafka times records out after `deliveryTimeout`, but only when its timer scan runs;
+        // the watchdog makes the bound hold for the caller whatever librdkafka is doing.
+        let bound = configuration.deliveryTimeout + .milliseconds(500)
+        let watchdog = Task {
+            try? await Task.sleep(for: bound)
+            if !Task.isCancelled { batch.expire(after: bound) }
+        }
+        defer { watchdog.cancel() }
         let results = await withCheckedContinuation { continuation in
-            let batch = DeliveryBatch(count: records.count, continuation: continuation)
+            batch.start(continuation)
             for (index, record) in records.enumerated() {
                 if let error = enqueue(
                     record, ticket: DeliveryTicket(batch: batch, index: index, topic: record.topic), session: session)
@@ -334,8 +343,27 @@ final class DeliveryBatch: Sendable {
 
     private let state: Mutex<State>
 
-    init(count: Int, continuation: CheckedContinuation<Results, Never>) {
-        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
+    init(count: Int) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: nil))
+    }
+
+    /// Hands over the caller to resume; resumes at once if every report is already in.
+    func start(_ continuation: CheckedContinuation<Results, Never>) {
+        let finished: Results? = state.withLock { state in
+            guard state.remaining == 0 else {
+                state.continuation = continuation
+                return nil
+            }
+            return state.results.map { $0! }
+        }
+        if let finished { continuation.resume(returning: finished) }
+    }
+
+    /// Fails every record still without a report; a report arriving later is ignored.
+    func expire(after bound: Duration) {
+        let pending = state.withLock { state in state.results.indices.filter { state.results[$0] == nil } }
+        let error = KafkaError(code: .messageTimedOut, message: "no delivery report within \(bound)")
+        for index in pending { complete(index, .failure(error)) }
     }
 
     func complete(_ index: Int, _ result: Result<KafkaDeliveryReport, KafkaError>) {
