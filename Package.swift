@@ -28,6 +28,7 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "Kafka",
             dependencies: [
@@ -47,6 +48,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
+                "CMalloc",
                 "EventModel",
                 "Kafka",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

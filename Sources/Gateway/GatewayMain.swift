@@ -6,6 +6,7 @@ import ServiceSupport
 @main
 enum GatewayMain {
     static func main() async {
+        MallocArenas.limit()
         let configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration(environment: EnvironmentReader())

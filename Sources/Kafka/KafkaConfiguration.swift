@@ -95,9 +95,12 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
             "heartbeat.interval.ms": String(max(sessionTimeout.milliseconds / 6, 100)),
             "max.poll.interval.ms": String(maxPollInterval.milliseconds),
             "enable.partition.eof": "false",
-            // librdkafka prefetches up to 64 MiB per consumer by default; 16 MiB still keeps several
+            // librdkafka prefetches up to 64 MiB per consumer by default; 8 MiB still keeps several
             // batches ahead and bounds a replica's memory.
-            "queued.max.messages.kbytes": "16384",
+            "queued.max.messages.kbytes": "8192",
+            // When that bound is reached, librdkafka postpones the next fetch by this much (1 s by
+            // default), which leaves a fast consumer idle with an empty queue; re-check soon instead.
+            "fetch.queue.backoff.ms": "10",
         ])
     }
 }

@@ -8,6 +8,8 @@ struct PersisterConfiguration: Sendable {
     var groupID: String
     var batchMaxEvents: Int
     var batchMaxWait: Duration
+    /// Batches written at the same time, each on its own database connection.
+    var writeConcurrency: Int
     var metricsPort: Int
     var kafka: KafkaSettings
     var logging: LoggingSettings
@@ -26,6 +28,7 @@ struct PersisterConfiguration: Sendable {
         groupID = environment.string("KAFKA_GROUP_ID", default: "punk-records-persister")
         batchMaxEvents = try environment.integer("BATCH_MAX_EVENTS", default: 1000, in: 1...50_000)
         batchMaxWait = .milliseconds(try environment.integer("BATCH_MAX_WAIT_MS", default: 500, in: 1...60_000))
+        writeConcurrency = try environment.integer("WRITE_CONCURRENCY", default: 2, in: 1...16)
         metricsPort = try environment.integer("METRICS_PORT", default: 9100, in: 1...65535)
         logging = try LoggingSettings(environment: environment)
     }

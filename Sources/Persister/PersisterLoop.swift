@@ -22,7 +22,8 @@ final class PersisterLoop: Service, Sendable {
     private let configuration: PersisterConfiguration
     private let consumerConfiguration: KafkaConsumerConfiguration
     private let mode: Mode
-    private let database: PostgresClient
+    /// One client (and so one connection) per batch that may be written at the same time.
+    private let writers: [PostgresClient]
     private let deadLetters: KafkaProducer
     private let metrics: PersisterMetrics
     private let readiness: Readiness
@@ -35,7 +36,7 @@ final class PersisterLoop: Service, Sendable {
         configuration: PersisterConfiguration,
         consumerConfiguration: KafkaConsumerConfiguration,
         mode: Mode = .live,
-        database: PostgresClient,
+        writers: [PostgresClient],
         deadLetters: KafkaProducer,
         metrics: PersisterMetrics,
         readiness: Readiness,
@@ -44,7 +45,8 @@ final class PersisterLoop: Service, Sendable {
         self.configuration = configuration
         self.consumerConfiguration = consumerConfiguration
         self.mode = mode
-        self.database = database
+        precondition(!writers.isEmpty, "the persister needs a database connection")
+        self.writers = writers
         self.deadLetters = deadLetters
         self.metrics = metrics
         self.readiness = readiness
@@ -85,56 +87,114 @@ final class PersisterLoop: Service, Sendable {
 
     private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
 
-    /// One write is in flight while the next batch is polled and decoded, so the broker, the
-    /// decoding and the database work at the same time. Offsets are still committed batch by batch,
-    /// each only after its own write.
+    /// Up to `writers.count` batches are written at once, each on its own connection, while the next
+    /// batch is polled and decoded, so the broker, the decoding and the database work at the same
+    /// time. Batches are completed (dead letters, then the offset commit) in the order they were
+    /// polled, each only after its own write, so a committed offset never passes an unwritten record.
     private func consume(_ consumer: KafkaConsumer) async {
         var session = BatchSession(consumer: consumer)
         var idleSince = ContinuousClock.now
-        var inFlight: (batch: PreparedBatch, write: Task<Result<Int, PostgresError>, Never>)?
-        defer { if inFlight != nil { logger.info("stopping with a batch unfinished; its offsets stay uncommitted") } }
-        while !stopping {
-            var records = session.takeCarryOver()
-            if records.isEmpty {
-                do {
-                    records = try await consumer.poll(
-                        maxRecords: configuration.batchMaxEvents, timeout: configuration.batchMaxWait)
-                } catch {
-                    logger.error("poll failed", metadata: ["kafka.error": "\(error)"])
-                    return
-                }
+        var pending: [PendingWrite] = []
+        defer {
+            if !pending.isEmpty {
+                logger.info(
+                    "stopping with batches unfinished; their offsets stay uncommitted",
+                    metadata: ["batches": "\(pending.count)"])
             }
-            metrics.assignedPartitions.set(Int64(consumer.assignment.count))
-            let prepared = records.isEmpty ? nil : prepare(records)
-            if let (batch, write) = inFlight {
-                do {
-                    try await complete(batch, firstAttempt: await write.value, session: &session)
-                    inFlight = nil
-                } catch {
-                    return
-                }
-            }
-            guard let prepared else {
-                if case .replay(let idleExit) = mode, ContinuousClock.now - idleSince > idleExit,
-                    !consumer.assignment.isEmpty
-                {
-                    logger.info("replay caught up")
-                    return
-                }
-                continue
-            }
-            idleSince = ContinuousClock.now
-            let rows = prepared.rows
-            inFlight = (prepared, Task { await self.writeOnce(rows[...]) })
         }
-        if let (batch, write) = inFlight {
-            // Shutdown finishes the batch in flight and commits it before leaving the group.
-            do {
-                try await complete(batch, firstAttempt: await write.value, session: &session)
-                inFlight = nil
-            } catch {
-                return
+        do {
+            while !stopping {
+                // Commit what is already written before waiting on the broker again.
+                while let oldest = pending.first, oldest.isWritten {
+                    try await completeOldest(of: &pending, session: &session)
+                }
+                var records = session.takeCarryOver()
+                if records.isEmpty {
+                    do {
+                        records = try await consumer.poll(
+                            maxRecords: configuration.batchMaxEvents, timeout: configuration.batchMaxWait)
+                    } catch {
+                        logger.error("poll failed", metadata: ["kafka.error": "\(error)"])
+                        return
+                    }
+                }
+                metrics.assignedPartitions.set(Int64(consumer.assignment.count))
+                guard !records.isEmpty else {
+                    while !pending.isEmpty { try await completeOldest(of: &pending, session: &session) }
+                    if case .replay(let idleExit) = mode, ContinuousClock.now - idleSince > idleExit,
+                        !consumer.assignment.isEmpty
+                    {
+                        logger.info("replay caught up")
+                        return
+                    }
+                    continue
+                }
+                idleSince = ContinuousClock.now
+                let batch = prepare(records)
+                if pending.count < writers.count {
+                    let lane = writers.indices.first { lane in !pending.contains { $0.lane == lane } }!
+                    pending.append(startWrite(batch, lane: lane))
+                } else {
+                    try await completeOldest(of: &pending, then: batch, session: &session)
+                }
             }
+            // Shutdown finishes the batches in flight and commits them before leaving the group.
+            while !pending.isEmpty { try await completeOldest(of: &pending, session: &session) }
+        } catch {
+            return
+        }
+    }
+
+    /// A batch whose first write runs on the connection of `lane`.
+    private struct PendingWrite: Sendable {
+        let batch: PreparedBatch
+        let lane: Int
+        let firstAttempt: Task<Result<Int, PostgresError>, Never>
+        private let finished: FinishedFlag
+
+        init(batch: PreparedBatch, lane: Int, write: @escaping @Sendable () async -> Result<Int, PostgresError>) {
+            let finished = FinishedFlag()
+            self.batch = batch
+            self.lane = lane
+            self.finished = finished
+            self.firstAttempt = Task {
+                let result = await write()
+                finished.set()
+                return result
+            }
+        }
+
+        /// Whether the first write has its answer, so completing the batch will not wait on it.
+        var isWritten: Bool { finished.isSet }
+    }
+
+    private final class FinishedFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
+    }
+
+    private func startWrite(_ batch: PreparedBatch, lane: Int) -> PendingWrite {
+        let rows = batch.rows
+        return PendingWrite(batch: batch, lane: lane) { await self.writeOnce(rows[...], lane: lane) }
+    }
+
+    /// Completes the oldest pending batch. When its write succeeded, `next` starts on the freed
+    /// connection before the dead letters and the offset commit, so the database is not left idle.
+    private func completeOldest(
+        of pending: inout [PendingWrite],
+        then next: PreparedBatch? = nil,
+        session: inout BatchSession
+    ) async throws(Stopping) {
+        let oldest = pending.removeFirst()
+        let firstAttempt = await oldest.firstAttempt.value
+        var next = next
+        if case .success = firstAttempt, let batch = next.take() {
+            pending.append(startWrite(batch, lane: oldest.lane))
+        }
+        try await complete(oldest.batch, firstAttempt: firstAttempt, lane: oldest.lane, session: &session)
+        if let batch = next {
+            pending.append(startWrite(batch, lane: oldest.lane))
         }
     }
 
@@ -142,7 +202,7 @@ final class PersisterLoop: Service, Sendable {
     struct Stopping: Error {}
 
     /// A polled batch, decoded: the rows to write and what can never become a row.
-    private struct PreparedBatch {
+    private struct PreparedBatch: Sendable {
         var records: [KafkaRecord]
         var rows: [EventRow] = []
         var rejects: [(record: KafkaRecord, rejection: RecordRejection)] = []
@@ -174,10 +234,10 @@ final class PersisterLoop: Service, Sendable {
     }
 
     /// The optimistic first write of a batch, run while the next batch is being polled.
-    private func writeOnce(_ rows: ArraySlice<EventRow>) async -> Result<Int, PostgresError> {
+    private func writeOnce(_ rows: ArraySlice<EventRow>, lane: Int) async -> Result<Int, PostgresError> {
         guard !rows.isEmpty else { return .success(0) }
         do {
-            let connection = try await database.connection()
+            let connection = try await writers[lane].connection()
             let started = ContinuousClock.now
             let inserted = try await writer.write(rows, using: connection)
             metrics.writeDuration.record(ContinuousClock.now - started)
@@ -192,6 +252,7 @@ final class PersisterLoop: Service, Sendable {
     private func complete(
         _ batch: PreparedBatch,
         firstAttempt: Result<Int, PostgresError>,
+        lane: Int,
         session: inout BatchSession
     ) async throws(Stopping) {
         var rejects = batch.rejects
@@ -200,7 +261,7 @@ final class PersisterLoop: Service, Sendable {
         case .success(let inserted):
             outcome = WriteOutcome(inserted: inserted)
         case .failure:
-            outcome = try await writeIsolating(batch.rows[...], session: &session)
+            outcome = try await writeIsolating(batch.rows[...], lane: lane, session: &session)
         }
         metrics.persisted.increment(by: Int64(outcome.inserted))
         metrics.duplicates.increment(
@@ -247,17 +308,18 @@ final class PersisterLoop: Service, Sendable {
     /// database refuses are alone, so one bad row never holds back the others.
     private func writeIsolating(
         _ rows: ArraySlice<EventRow>,
+        lane: Int,
         session: inout BatchSession
     ) async throws(Stopping) -> WriteOutcome {
         guard !rows.isEmpty else { return WriteOutcome() }
-        switch try await writeRetryingTransient(rows, session: &session) {
+        switch try await writeRetryingTransient(rows, lane: lane, session: &session) {
         case .success(let inserted):
             return WriteOutcome(inserted: inserted)
         case .failure(let error):
             guard rows.count > 1 else { return WriteOutcome(rejected: [(rows[rows.startIndex], error)]) }
             let middle = rows.startIndex + rows.count / 2
-            let first = try await writeIsolating(rows[..<middle], session: &session)
-            let second = try await writeIsolating(rows[middle...], session: &session)
+            let first = try await writeIsolating(rows[..<middle], lane: lane, session: &session)
+            let second = try await writeIsolating(rows[middle...], lane: lane, session: &session)
             return WriteOutcome(inserted: first.inserted + second.inserted, rejected: first.rejected + second.rejected)
         }
     }
@@ -267,12 +329,13 @@ final class PersisterLoop: Service, Sendable {
     /// returns a row-specific failure for the caller to isolate.
     private func writeRetryingTransient(
         _ rows: ArraySlice<EventRow>,
+        lane: Int,
         session: inout BatchSession
     ) async throws(Stopping) -> Result<Int, PostgresError> {
         var attempt = 0
         while true {
             do {
-                let connection = try await database.connection()
+                let connection = try await writers[lane].connection()
                 let started = ContinuousClock.now
                 let inserted = try await writer.write(rows, using: connection)
                 metrics.writeDuration.record(ContinuousClock.now - started)

@@ -18,6 +18,7 @@ enum PersisterMain {
         """
 
     static func main() async {
+        MallocArenas.limit()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let configuration: PersisterConfiguration
         do {
@@ -75,7 +76,11 @@ enum PersisterMain {
         let loop = PersisterLoop(
             configuration: configuration,
             consumerConfiguration: configuration.consumerConfiguration(groupID: groupID, startPosition: startPosition),
-            mode: mode, database: database, deadLetters: deadLetters, metrics: metrics, readiness: readiness,
+            mode: mode,
+            writers: [database]
+                + (1..<configuration.writeConcurrency).map { _ in
+                    PostgresClient(url: configuration.databaseURL, logger: logger)
+                }, deadLetters: deadLetters, metrics: metrics, readiness: readiness,
             logger: logger)
 
         let healthDatabase = PostgresClient(url: configuration.databaseURL, logger: logger)
