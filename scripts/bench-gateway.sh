@@ -174,7 +174,7 @@ print_machine
 
 log "starting gateway on 127.0.0.1:$gateway_port and ceiling on 127.0.0.1:$ceiling_port"
 env HTTP_HOST=127.0.0.1 HTTP_PORT=$gateway_port KAFKA_BROKERS="$brokers" PUNK_RECORDS_API_TOKEN=$token \
-    LOG_LEVEL=warning LOG_FORMAT=text MAX_BATCH_EVENTS=1000 \
+    LOG_LEVEL=warning MAX_BATCH_EVENTS=1000 \
     "$bin/gateway" >>"$log_dir/bench-gateway.log" 2>&1 &
 gateway_pid=$!
 env HTTP_PORT=$ceiling_port LOG_LEVEL=warning "$bin/bench-ceiling" >>"$log_dir/bench-ceiling.log" 2>&1 &

@@ -214,7 +214,7 @@ print_machine
 # --- load -------------------------------------------------------------------------------------
 log "loading $events events into $topic through the release gateway (POST /events/batch, 1000 per request)"
 env HTTP_HOST=127.0.0.1 HTTP_PORT=$gateway_port KAFKA_BROKERS="$brokers" KAFKA_TOPIC=$topic \
-    KAFKA_DLQ_TOPIC=$dlq_topic PUNK_RECORDS_API_TOKEN=$token LOG_LEVEL=warning LOG_FORMAT=text MAX_BATCH_EVENTS=1000 \
+    KAFKA_DLQ_TOPIC=$dlq_topic PUNK_RECORDS_API_TOKEN=$token LOG_LEVEL=warning MAX_BATCH_EVENTS=1000 \
     "$bin/gateway" >>"$log_dir/bench-gateway.log" 2>&1 &
 gateway_pid=$!
 wait_http "http://127.0.0.1:$gateway_port/ready" gateway \
@@ -276,7 +276,7 @@ run_persisters() {
     for index in $(seq 1 "$replicas"); do
         local command=(env DATABASE_URL="$database_url" KAFKA_BROKERS="$brokers" KAFKA_TOPICS=$topic
             KAFKA_DLQ_TOPIC=$dlq_topic KAFKA_GROUP_ID="$group" BATCH_MAX_EVENTS=5000 BATCH_MAX_WAIT_MS=200
-            WRITE_CONCURRENCY=$write_concurrency KAFKA_PROPERTY_SESSION_TIMEOUT_MS=6000 METRICS_PORT=$((19100 + index)) LOG_LEVEL=warning LOG_FORMAT=text
+            WRITE_CONCURRENCY=$write_concurrency KAFKA_PROPERTY_SESSION_TIMEOUT_MS=6000 METRICS_PORT=$((19100 + index)) LOG_LEVEL=warning
             "$bin/persister")
         echo "\$ (cd $root && ${command[*]})"
         "${command[@]}" >>"$log_dir/bench-persister-$replicas-$index.log" 2>&1 &

@@ -49,6 +49,7 @@ struct FieldValidator {
     }
 
     func hasProblem(_ field: String) -> Bool {
+        guard !problems.isEmpty else { return false }
         let fieldPath = path(field)
         return problems.contains { $0.path == fieldPath }
     }

@@ -23,6 +23,7 @@ struct Gateway: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: EventLoopAffinityMiddleware())
         router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
         let ingest = EventIngest(configuration: configuration, producer: producer, metrics: metrics)
         router.post("/events") { request, context in await ingest.postEvent(request, context: context) }

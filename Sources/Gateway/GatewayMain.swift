@@ -6,7 +6,8 @@ import ServiceSupport
 @main
 enum GatewayMain {
     static func main() async {
-        MallocArenas.limit()
+        ProcessRuntime.limitMallocArenas()
+        ProcessRuntime.runTasksOnEventLoops()
         let configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration(environment: EnvironmentReader())

@@ -38,6 +38,7 @@ public final class KafkaProducer: Service, Sendable {
     private let configuration: KafkaProducerConfiguration
     private let logger: Logger
     private let state: Mutex<State>
+    private let deadlines: DeliveryDeadlines
 
     private struct State {
         var session: ProducerSession
@@ -48,7 +49,12 @@ public final class KafkaProducer: Service, Sendable {
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
         self.logger = logger
-        state = Mutex(State(session: try ProducerSession(configuration: configuration, logger: logger)))
+        // librdkafka times records out after `deliveryTimeout`, but only when its timer scan runs;
+        // the deadlines make the bound hold for the caller whatever librdkafka is doing.
+        let deadlines = DeliveryDeadlines(bound: configuration.deliveryTimeout + .milliseconds(500))
+        self.deadlines = deadlines
+        state = Mutex(
+            State(session: try ProducerSession(configuration: configuration, deadlines: deadlines, logger: logger)))
     }
 
     deinit {
@@ -74,16 +80,9 @@ public final class KafkaProducer: Service, Sendable {
             return records.map { _ in .failure(KafkaError(code: .closed, message: "the producer is closed")) }
         }
         let batch = DeliveryBatch(count: records.count)
-        // librdkafka times records out after `deliveryTimeout`, but only when its timer scan runs;
-        // the watchdog makes the bound hold for the caller whatever librdkafka is doing.
-        let bound = configuration.deliveryTimeout + .milliseconds(500)
-        let watchdog = Task {
-            try? await Task.sleep(for: bound)
-            if !Task.isCancelled { batch.expire(after: bound) }
-        }
-        defer { watchdog.cancel() }
         let results = await withCheckedContinuation { continuation in
             batch.start(continuation)
+            deadlines.watch(batch)
             for (index, record) in records.enumerated() {
                 if let error = enqueue(
                     record, ticket: DeliveryTicket(batch: batch, index: index, topic: record.topic), session: session)
@@ -125,6 +124,8 @@ public final class KafkaProducer: Service, Sendable {
             logger.error("producer closed with undelivered records", metadata: ["records": "\(remaining)"])
         }
         session.stop()
+        // No thread sweeps the deadlines any more: nobody may be left waiting.
+        deadlines.expireAll()
     }
 
     public func run() async throws {
@@ -147,7 +148,7 @@ public final class KafkaProducer: Service, Sendable {
             return
         }
         do {
-            let fresh = try ProducerSession(configuration: configuration, logger: logger)
+            let fresh = try ProducerSession(configuration: configuration, deadlines: deadlines, logger: logger)
             state.withLock { state in
                 state.session = fresh
                 state.recycling = false
@@ -261,7 +262,7 @@ final class ProducerSession: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+    init(configuration: KafkaProducerConfiguration, deadlines: DeliveryDeadlines, logger: Logger) throws(KafkaError) {
         client = try RdKafkaClient(
             kind: .producer, properties: configuration.properties, context: ClientContext(logger: logger)
         ) { conf in
@@ -281,6 +282,7 @@ final class ProducerSession: Sendable {
         let thread = Thread { [self] in
             while !stopRequested.load(ordering: .acquiring) {
                 rd_kafka_poll(client.pointer, 100)
+                deadlines.expireOverdue()
             }
             finished.signal()
         }
@@ -328,6 +330,64 @@ final class DeliveryTicket: Sendable {
         self.batch = batch
         self.index = index
         self.topic = topic
+    }
+}
+
+/// The `send` calls still waiting, oldest first, so that none waits longer than `bound`. The
+/// delivery-report threads sweep it after every poll (at least every 100 ms); a sweep that finds
+/// nothing overdue costs one clock read and one lock.
+final class DeliveryDeadlines: Sendable {
+    private struct Watched {
+        let deadline: ContinuousClock.Instant
+        weak var batch: DeliveryBatch?
+    }
+
+    private struct State {
+        /// In deadline order: every batch gets the same bound, and its deadline is taken under the lock.
+        var watched: [Watched] = []
+        var head = 0
+    }
+
+    let bound: Duration
+    private let state = Mutex(State())
+
+    init(bound: Duration) {
+        self.bound = bound
+    }
+
+    func watch(_ batch: DeliveryBatch) {
+        state.withLock { state in
+            state.watched.append(Watched(deadline: .now + bound, batch: batch))
+        }
+    }
+
+    /// Fails what is still undelivered in every batch whose deadline passed.
+    func expireOverdue() {
+        let now = ContinuousClock.now
+        let overdue = state.withLock { state -> [DeliveryBatch] in
+            var overdue: [DeliveryBatch] = []
+            while state.head < state.watched.count, state.watched[state.head].deadline <= now {
+                if let batch = state.watched[state.head].batch { overdue.append(batch) }
+                state.head += 1
+            }
+            if state.head > 1024, state.head * 2 > state.watched.count {
+                state.watched.removeFirst(state.head)
+                state.head = 0
+            }
+            return overdue
+        }
+        for batch in overdue { batch.expire(after: bound) }
+    }
+
+    func expireAll() {
+        let all = state.withLock { state -> [DeliveryBatch] in
+            defer {
+                state.watched = []
+                state.head = 0
+            }
+            return state.watched[state.head...].compactMap(\.batch)
+        }
+        for batch in all { batch.expire(after: bound) }
     }
 }
 

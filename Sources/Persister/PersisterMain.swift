@@ -18,7 +18,7 @@ enum PersisterMain {
         """
 
     static func main() async {
-        MallocArenas.limit()
+        ProcessRuntime.limitMallocArenas()
         let arguments = Array(CommandLine.arguments.dropFirst())
         let configuration: PersisterConfiguration
         do {
