@@ -19,7 +19,7 @@ final class EventLoopExecutor: TaskExecutor, Sendable {
 /// Keeps a request on the event loop it arrived on. The delivery report then resumes the handler
 /// on that loop, and the response is written from there, instead of the handler continuing on
 /// whichever loop takes the resumption and handing the response over to the connection's loop.
-/// Only applies when Swift tasks run on the event loops (`ProcessRuntime.prepare()`).
+/// Only applies when Swift tasks run on the event loops (`ProcessRuntime.runTasksOnEventLoops()`).
 struct EventLoopAffinityMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
