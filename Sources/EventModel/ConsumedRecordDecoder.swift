@@ -37,6 +37,27 @@ public struct RecordCoordinates: Sendable, Hashable {
         self.partition = partition
         self.offset = offset
     }
+
+    /// Where a record was first produced: the `dlq-original-*` headers of a redriven dead letter,
+    /// else where it was read. A redriven record keeps its identity, so it cannot become a second row.
+    public static func origin(
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        headers: [(name: String, value: [UInt8])]
+    ) -> RecordCoordinates {
+        func header(_ name: String) -> String? {
+            headers.last { $0.name == name }.flatMap { String(validating: $0.value, as: UTF8.self) }
+        }
+        if let originalTopic = header(RecordHeaderName.dlqOriginalTopic), !originalTopic.isEmpty,
+            let originalPartition = header(RecordHeaderName.dlqOriginalPartition).flatMap({ Int32($0) }),
+            let originalOffset = header(RecordHeaderName.dlqOriginalOffset).flatMap({ Int64($0) }),
+            originalPartition >= 0, originalOffset >= 0
+        {
+            return RecordCoordinates(topic: originalTopic, partition: originalPartition, offset: originalOffset)
+        }
+        return RecordCoordinates(topic: topic, partition: partition, offset: offset)
+    }
 }
 
 /// Decodes records consumed from a topic: the canonical envelope, CloudEvents 1.0 structured
@@ -46,7 +67,7 @@ public enum ConsumedRecordDecoder {
         value: [UInt8],
         key: [UInt8]?,
         coordinates: RecordCoordinates,
-        recordTimestampMicros: Int64?
+        recordTimestampMilliseconds: Int64?
     ) -> Result<(envelope: EventEnvelope, shape: RecordShape), RecordRejection> {
         value.withUnsafeBufferPointer { bytes in
             var scanner = JSONScanner(bytes)
@@ -67,7 +88,8 @@ public enum ConsumedRecordDecoder {
             let envelope: EventEnvelope?
             if members.contains("specversion") {
                 shape = .cloudEvents
-                envelope = validator.cloudEvent(recordKey: key, recordTimestampMicros: recordTimestampMicros)
+                envelope = validator.cloudEvent(
+                    recordKey: key, recordTimestampMilliseconds: recordTimestampMilliseconds)
             } else if !members.contains("event_id") && members.contains("data") && members.contains("event_type") {
                 shape = .legacy
                 envelope = validator.legacyEvent(recordKey: key, coordinates: coordinates)
@@ -75,10 +97,14 @@ public enum ConsumedRecordDecoder {
                 shape = .envelope
                 envelope = validator.envelope()
             }
-            guard let envelope else {
-                let message =
-                    "\(shape.rawValue) shape: "
-                    + validator.problems.map(\.description).joined(separator: "; ")
+            let problems =
+                validator.problems
+                + scanner.unstorable.map {
+                    EnvelopeProblem(
+                        path: JSONScanner.pointer(to: $0.offset, inValueAt: 0, of: bytes), message: $0.reason)
+                }
+            guard let envelope, problems.isEmpty else {
+                let message = "\(shape.rawValue) shape: " + problems.map(\.description).joined(separator: "; ")
                 return .failure(RecordRejection(reason: .validationFailed, message: message))
             }
             return .success((envelope, shape))
@@ -103,7 +129,7 @@ extension FieldValidator {
             payload: payload)
     }
 
-    mutating func cloudEvent(recordKey: [UInt8]?, recordTimestampMicros: Int64?) -> EventEnvelope? {
+    mutating func cloudEvent(recordKey: [UInt8]?, recordTimestampMilliseconds: Int64?) -> EventEnvelope? {
         if let version = string("specversion", required: true), version != "1.0" {
             report("specversion", "must be \"1.0\"")
         }
@@ -112,11 +138,14 @@ extension FieldValidator {
         let eventType = eventType("type")
         var timestamp = timestamp("time", required: false)
         if timestamp == nil, !hasProblem("time") {
-            guard let recordTimestampMicros else {
-                report("time", "is required when the record has no timestamp")
+            guard
+                let recordTimestamp = recordTimestampMilliseconds.flatMap(
+                    RFC3339Timestamp.init(millisecondsSinceEpoch:))
+            else {
+                report("time", "is required when the record has no timestamp in the years 0001 to 9999")
                 return nil
             }
-            timestamp = RFC3339Timestamp(microsecondsSinceEpoch: recordTimestampMicros)
+            timestamp = recordTimestamp
         }
         let payload: [UInt8]
         if let data = members.value("data") {

@@ -89,7 +89,9 @@ public struct EnvelopeDecoder: Sendable {
         pointer: String,
         problems: inout [EnvelopeProblem]
     ) throws(JSONSyntaxError) -> AcceptedEvent? {
+        _ = try scanner.peek()
         let start = scanner.position
+        let unstorableBefore = scanner.unstorable.count
         let members = try ObjectMembers.read(&scanner, depth: 1)
         let rawSize = scanner.position - start
         var validator = FieldValidator(members: members, bytes: scanner.bytes, pointer: pointer)
@@ -97,10 +99,16 @@ public struct EnvelopeDecoder: Sendable {
             problems.append(tooLarge(pointer, size: rawSize))
             return nil
         }
-        guard let envelope = validator.envelope() else {
-            problems.append(contentsOf: validator.problems)
-            return nil
-        }
+        let envelope = validator.envelope()
+        problems.append(contentsOf: validator.problems)
+        let unstorable = scanner.unstorable[unstorableBefore...]
+        problems.append(
+            contentsOf: unstorable.map {
+                EnvelopeProblem(
+                    path: pointer + JSONScanner.pointer(to: $0.offset, inValueAt: start, of: scanner.bytes),
+                    message: $0.reason)
+            })
+        guard let envelope, unstorable.isEmpty else { return nil }
         let value = envelope.encodedJSON()
         guard value.count <= maxEventBytes else {
             problems.append(tooLarge(pointer, size: value.count))

@@ -8,9 +8,18 @@ struct ObjectMembers {
 
     static func read(_ scanner: inout JSONScanner, depth: Int) throws(JSONSyntaxError) -> ObjectMembers {
         var members = ObjectMembers()
+        // Beyond a handful of members a set keeps duplicate detection linear in their number.
+        var seen = Set<String>()
         try scanner.readObject(depth: depth) { (scanner, name) throws(JSONSyntaxError) in
             let value = try scanner.readValue(depth: depth + 1)
-            if members.names.contains(name) { members.duplicates.append(name) }
+            let isDuplicate: Bool
+            if members.names.count < 16 {
+                isDuplicate = members.names.contains(name)
+            } else {
+                if seen.isEmpty { seen = Set(members.names) }
+                isDuplicate = !seen.insert(name).inserted
+            }
+            if isDuplicate { members.duplicates.append(name) }
             members.names.append(name)
             members.values.append(value)
         }

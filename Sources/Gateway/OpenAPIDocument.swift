@@ -510,6 +510,33 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/live": {
+              "get": {
+                "tags": ["operations"],
+                "operationId": "getLive",
+                "summary": "Liveness of the process",
+                "description": "200 while the process serves requests. It never depends on Kafka or PostgreSQL, so an outage of either does not restart the process; point liveness probes here and readiness probes at /ready.",
+                "security": [],
+                "parameters": [{"$ref": "#/components/parameters/X-Request-ID"}],
+                "responses": {
+                  "200": {
+                    "description": "The process is working.",
+                    "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": ["status"],
+                          "properties": {"status": {"const": "alive"}},
+                          "additionalProperties": false
+                        },
+                        "examples": {"alive": {"value": {"status": "alive"}}}
+                      }
+                    }
+                  }
+                }
+              }
+            },
             "/metrics": {
               "get": {
                 "tags": ["operations"],

@@ -217,8 +217,9 @@ final class PersisterLoop: Service, Sendable {
         for record in records {
             let decoded = ConsumedRecordDecoder.decode(
                 value: record.value, key: record.key,
-                coordinates: RecordCoordinates(topic: record.topic, partition: record.partition, offset: record.offset),
-                recordTimestampMicros: record.timestampMilliseconds.map { $0 * 1000 })
+                coordinates: RecordCoordinates.origin(
+                    topic: record.topic, partition: record.partition, offset: record.offset, headers: record.headers),
+                recordTimestampMilliseconds: record.timestampMilliseconds)
             switch decoded {
             case .success(let event):
                 if seen.insert(event.envelope.eventID).inserted {

@@ -67,7 +67,9 @@ public final class CachedHealthCheck: Sendable {
 }
 
 extension Router {
-    /// `GET /health`, `GET /ready` and `GET /metrics`, the same on every Punk Records program.
+    /// `GET /health`, `GET /ready`, `GET /live` and `GET /metrics`, the same on every Punk Records program.
+    /// `/live` answers from the route itself: a process whose event loop serves it is working, and
+    /// an outage of Kafka or PostgreSQL must never make Kubernetes restart it.
     public func addOperationalRoutes(
         readiness: Readiness,
         healthChecks: [(name: String, check: CachedHealthCheck)],
@@ -99,6 +101,9 @@ extension Router {
             writer.member("status", state.rawValue)
             writer.endObject()
             return Response.json(status: state == .ready ? .ok : .serviceUnavailable, writer.bytes)
+        }
+        get("/live") { _, _ -> Response in
+            Response.json(status: .ok, Array(#"{"status":"alive"}"#.utf8))
         }
         get("/metrics") { _, _ -> Response in
             beforeScrape()

@@ -6,12 +6,12 @@ import Testing
 struct ConsumedRecordDecoderTests {
     let coordinates = RecordCoordinates(topic: "clawderpunk.events.v1", partition: 2, offset: 41)
 
-    func decode(_ json: String, key: String? = nil, timestamp: Int64? = 1_795_852_800_000_000) -> Result<
+    func decode(_ json: String, key: String? = nil, timestamp: Int64? = 1_795_852_800_000) -> Result<
         (envelope: EventEnvelope, shape: RecordShape), RecordRejection
     > {
         ConsumedRecordDecoder.decode(
             value: Array(json.utf8), key: key.map { Array($0.utf8) }, coordinates: coordinates,
-            recordTimestampMicros: timestamp)
+            recordTimestampMilliseconds: timestamp)
     }
 
     @Test("the canonical envelope is decoded with the same rules as at the gateway")
@@ -84,7 +84,7 @@ struct ConsumedRecordDecoderTests {
     @Test("garbage bytes are invalid_json; a non-object is validation_failed")
     func garbage() {
         let garbage = ConsumedRecordDecoder.decode(
-            value: [0xFF, 0x00, 0x13], key: nil, coordinates: coordinates, recordTimestampMicros: nil)
+            value: [0xFF, 0x00, 0x13], key: nil, coordinates: coordinates, recordTimestampMilliseconds: nil)
         #expect((try? garbage.get()) == nil)
         if case .failure(let rejection) = garbage { #expect(rejection.reason == .invalidJSON) }
         if case .failure(let rejection) = decode("[1,2]") { #expect(rejection.reason == .validationFailed) }

@@ -157,12 +157,12 @@ struct EnvelopeDecoderTests {
         var invalidUTF8 = body([:])
         invalidUTF8.insert(contentsOf: [0x22, 0x78, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x2C], at: 1)
         #expect(throws: EnvelopeDecodingError.self) { try EnvelopeDecoder().decodeEvent(invalidUTF8) }
-        #expect(throws: EnvelopeDecodingError.self) {
-            try EnvelopeDecoder().decodeEvent(body(["payload": #"{"a":"\ud800"}"#]))
-        }
-        #expect(throws: EnvelopeDecodingError.self) {
-            try EnvelopeDecoder().decodeEvent(body(["payload": #"{"a":"\u0000"}"#]))
-        }
+        #expect(
+            problems(body(["payload": #"{"a":"\ud800"}"#]))
+                == [EnvelopeProblem(path: "/payload/a", message: JSONScannerMessages.unpairedSurrogate)])
+        #expect(
+            problems(body(["payload": #"{"a":"\u0000"}"#]))
+                == [EnvelopeProblem(path: "/payload/a", message: JSONScannerMessages.nul)])
         let event = try EnvelopeDecoder().decodeEvent(
             body(["producer": #""caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \n""#, "payload": #"{"emoji":"😀"}"#]))
         #expect(event.envelope.producer == "café 😀 \"q\" \\ / \n")

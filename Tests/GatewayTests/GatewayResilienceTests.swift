@@ -41,6 +41,10 @@ struct GatewayResilienceTests {
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
             }
+            try await client.execute(uri: "/live", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json["status"] as? String == "alive")
+            }
             try broker.start()
             // Tansu keeps topics in memory only: a restarted broker needs its topic again.
             let restartedAdmin = try KafkaAdmin(

@@ -117,15 +117,19 @@ struct PersisterIntegrationTests {
         await producer.close()
     }
 
-    @Test("PostgreSQL stopped for 15 s mid-stream: nothing dead-lettered, nothing lost, caught up alone")
+    @Test("PostgreSQL stopped for 15 s mid-stream: nothing dead-lettered, nothing lost, caught up alone, alive")
     func databaseOutage() async throws {
         let harness = try await PersisterHarness.make(partitions: 2)
-        let persister = try harness.start()
+        let metricsPort = Int.random(in: 20000...29999)
+        let persister = try harness.start(environment: ["METRICS_PORT": String(metricsPort)])
         let producer = try harness.producer()
         try await stream(3000, over: .seconds(6), harness: harness, producer: producer) { elapsed in
             if elapsed == 2 { try TestStack.run("stop-postgres") }
         }
-        try await Task.sleep(for: .seconds(11))
+        try await Task.sleep(for: .seconds(5))
+        #expect(HTTPProbe.status(port: metricsPort, path: "/live") == 200)
+        #expect(HTTPProbe.status(port: metricsPort, path: "/health") == 503)
+        try await Task.sleep(for: .seconds(6))
         try TestStack.run("start-postgres")
         #expect(try await harness.waitForRows(3000, timeout: .seconds(120)) == 3000)
         #expect(persister.isRunning)

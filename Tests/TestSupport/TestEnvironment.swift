@@ -153,3 +153,24 @@ extension Process {
         return !isRunning
     }
 }
+
+/// Asks a program's HTTP port the way an orchestrator's probe does: one GET with a short timeout.
+public enum HTTPProbe {
+    /// The status code of `GET http://127.0.0.1:port/path`, or `nil` when nothing answered in time.
+    public static func status(port: Int, path: String, timeout: Duration = .seconds(3)) -> Int? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = [
+            "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", String(timeout.components.seconds),
+            "http://127.0.0.1:\(port)\(path)",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        _ = process.waitForExit(timeout: timeout + .seconds(2))
+        guard let code = Int(String(decoding: data, as: UTF8.self)), code > 0 else { return nil }
+        return code
+    }
+}

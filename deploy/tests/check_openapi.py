@@ -32,6 +32,7 @@ CONTRACT_ROUTES: dict[tuple[str, str], set[str]] = {
     ("post", "/events/batch"): {"202"},
     ("get", "/health"): {"200", "503"},
     ("get", "/ready"): {"200", "503"},
+    ("get", "/live"): {"200"},
     ("get", "/metrics"): {"200"},
 }
 # The contract's status table: (status, error code), for every /events route.

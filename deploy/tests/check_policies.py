@@ -49,6 +49,11 @@ CONTRACT_ENV = frozenset(
         "METRICS_PORT",
         "LOG_LEVEL",
         "LOG_FORMAT",
+        "SCHEMA_DIR",
+        "SCHEMA_POLICY",
+        "BATCH_MAX_BYTES",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_SERVICE_NAME",
     }
 )
 PASSTHROUGH_ENV = re.compile(r"^KAFKA_PROPERTY_[A-Z0-9_]+$")
@@ -426,7 +431,7 @@ def check_rendered(results: Results, label: str, docs: list[dict], partitions: i
                 )
             port_value = env.get(facts["port_var"])
             expected_port = int(port_value) if port_value and port_value.isdigit() else facts["port_default"]
-            for probe_key, path in (("livenessProbe", "/health"), ("readinessProbe", "/ready")):
+            for probe_key, path in (("livenessProbe", "/live"), ("readinessProbe", "/ready")):
                 probe = container.get(probe_key)
                 http = (probe or {}).get("httpGet")
                 if not http:
@@ -461,7 +466,7 @@ def check_rendered(results: Results, label: str, docs: list[dict], partitions: i
         f"k8s[{label}]: every container sets cpu/memory requests and memory limits", resource_problems
     )
     results.check(
-        f"k8s[{label}]: probes hit /health (liveness) and /ready (readiness) on the service port",
+        f"k8s[{label}]: probes hit /live (liveness) and /ready (readiness) on the service port",
         probe_problems,
     )
     results.check(f"k8s[{label}]: terminationGracePeriodSeconds covers graceful shutdown", grace_problems)
@@ -1091,6 +1096,10 @@ def _wrong_readiness_path(docs: list[dict]) -> None:
     _first_container(docs, "gateway")["readinessProbe"]["httpGet"]["path"] = "/readyz"
 
 
+def _liveness_on_health(docs: list[dict]) -> None:
+    _first_container(docs, "persister")["livenessProbe"]["httpGet"]["path"] = "/health"
+
+
 def _wrong_probe_port(docs: list[dict]) -> None:
     _first_container(docs, "persister")["livenessProbe"]["httpGet"]["port"] = 8080
 
@@ -1166,6 +1175,7 @@ MUTATIONS: list[tuple[str, Callable[[Inputs], None], str]] = [
     ("k8s persister HPA max 12", _k8s(_persister_hpa), "partitions"),
     ("k8s readiness probe on /readyz", _k8s(_wrong_readiness_path), "probes"),
     ("k8s liveness probe on the wrong port", _k8s(_wrong_probe_port), "probes"),
+    ("k8s liveness probe on /health (restarts pods in an outage)", _k8s(_liveness_on_health), "probes"),
     ("k8s HTTP_PORT differs from the probed port", _k8s(_port_var_mismatch), "probes"),
     ("k8s persister grace period 30 s", _k8s(_short_grace), "terminationGracePeriodSeconds"),
     ("k8s gateway memory limit 1Gi", _k8s(_big_memory), "requests"),

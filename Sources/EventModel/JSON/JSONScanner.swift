@@ -28,20 +28,29 @@ enum ScannedValue {
     }
 }
 
+/// A value that is valid JSON (RFC 8259) but that PostgreSQL cannot store, found at `offset`.
+struct UnstorableValue: Sendable, Equatable {
+    let offset: Int
+    let reason: String
+}
+
 /// A single-pass, allocation-light JSON reader over UTF-8 bytes (RFC 8259).
 ///
-/// It validates everything it skips: strings must be valid UTF-8 without unpaired surrogates,
-/// nesting is bounded so hostile input cannot exhaust the stack, and `\u0000` is refused because
-/// PostgreSQL's `jsonb` cannot store it — accepting it would turn an acknowledged event into a
-/// dead letter later.
+/// It validates everything it skips: strings must be valid UTF-8, and nesting is bounded so hostile
+/// input cannot exhaust the stack. What is valid JSON but cannot be stored (`\u0000`, an unpaired
+/// surrogate escape, a number outside `numeric`) is not a syntax error: it is noted in `unstorable`
+/// with its offset, so the caller can answer `validation_failed` with a JSON Pointer to it rather
+/// than accept an event that would become a dead letter later.
 struct JSONScanner {
     static let maximumDepth = 256
 
     let bytes: UnsafeBufferPointer<UInt8>
     private(set) var position: Int = 0
+    private(set) var unstorable: [UnstorableValue] = []
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, position: Int = 0) {
         self.bytes = bytes
+        self.position = position
     }
 
     var isAtEnd: Bool { position >= bytes.count }
@@ -190,25 +199,44 @@ struct JSONScanner {
     }
 
     private mutating func skipNumber() throws(JSONSyntaxError) {
+        let start = position
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
         guard position < bytes.count, isDigit(bytes[position]) else { throw fail("invalid value") }
+        let integerDigits = position
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
         } else {
             skipDigits()
         }
+        let integerEnd = position
+        var fractionDigits = position..<position
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
             guard position < bytes.count, isDigit(bytes[position]) else { throw fail("invalid number") }
+            let fractionStart = position
             skipDigits()
+            fractionDigits = fractionStart..<position
         }
+        var exponent = 0
         if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
             position += 1
+            var negative = false
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                negative = bytes[position] == UInt8(ascii: "-")
                 position += 1
             }
             guard position < bytes.count, isDigit(bytes[position]) else { throw fail("invalid number") }
-            skipDigits()
+            while position < bytes.count, isDigit(bytes[position]) {
+                // Saturates far beyond every limit below, so no exponent can overflow.
+                exponent = min(exponent * 10 + Int(bytes[position] &- UInt8(ascii: "0")), 1 << 40)
+                position += 1
+            }
+            if negative { exponent = -exponent }
+        }
+        if let reason = NumericLimits.problem(
+            integerDigits: integerDigits..<integerEnd, fractionDigits: fractionDigits, exponent: exponent, in: bytes)
+        {
+            unstorable.append(UnstorableValue(offset: start, reason: reason))
         }
     }
 
@@ -265,23 +293,34 @@ struct JSONScanner {
             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             position += 1
         case UInt8(ascii: "u"):
+            let escapeStart = position - 1
             position += 1
             let unit = try readHexUnit()
-            if unit == 0 { throw fail("\\u0000 is not allowed (PostgreSQL jsonb cannot store it)") }
-            if unit >= 0xD800 && unit < 0xDC00 {
-                guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"),
-                    bytes[position + 1] == UInt8(ascii: "u")
-                else { throw fail("unpaired surrogate escape") }
-                position += 2
-                let low = try readHexUnit()
-                guard low >= 0xDC00 && low < 0xE000 else { throw fail("unpaired surrogate escape") }
+            if unit == 0 {
+                unstorable.append(
+                    UnstorableValue(
+                        offset: escapeStart, reason: "must not contain \\u0000 (PostgreSQL cannot store it)"))
+            } else if unit >= 0xD800 && unit < 0xDC00 {
+                var pair = self
+                if pair.position + 1 < bytes.count, bytes[pair.position] == UInt8(ascii: "\\"),
+                    bytes[pair.position + 1] == UInt8(ascii: "u")
+                {
+                    pair.position += 2
+                    if let low = try? pair.readHexUnit(), low >= 0xDC00 && low < 0xE000 {
+                        position = pair.position
+                        return
+                    }
+                }
+                unstorable.append(UnstorableValue(offset: escapeStart, reason: Self.unpairedSurrogate))
             } else if unit >= 0xDC00 && unit < 0xE000 {
-                throw fail("unpaired surrogate escape")
+                unstorable.append(UnstorableValue(offset: escapeStart, reason: Self.unpairedSurrogate))
             }
         default:
             throw fail("invalid escape")
         }
     }
+
+    static let unpairedSurrogate = "must not contain an unpaired surrogate escape (PostgreSQL cannot store it)"
 
     private mutating func readHexUnit() throws(JSONSyntaxError) -> UInt16 {
         guard position + 4 <= bytes.count else { throw fail("invalid \\u escape") }
@@ -356,10 +395,15 @@ struct JSONScanner {
             case UInt8(ascii: "u"):
                 var scalar = hexUnit(at: index)
                 index += 4
-                if scalar >= 0xD800 && scalar < 0xDC00 {
+                // An unpaired surrogate (already noted as unstorable) decodes as U+FFFD.
+                if scalar >= 0xD800 && scalar < 0xDC00, index + 6 <= content.count,
+                    content[index] == UInt8(ascii: "\\"), content[index + 1] == UInt8(ascii: "u")
+                {
                     let low = hexUnit(at: index + 2)
-                    index += 6
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    if low >= 0xDC00 && low < 0xE000 {
+                        index += 6
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
                 }
                 output.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
             default: output.append(kind)

@@ -12,7 +12,14 @@ public struct RFC3339Timestamp: Sendable, Hashable, CustomStringConvertible {
         self.microsecondsSinceEpoch = micros
     }
 
-    /// A timestamp in UTC with microsecond precision, e.g. for a Kafka record time.
+    /// A Kafka record time, when it lies in the years 0001 to 9999 that RFC 3339 can write (and
+    /// PostgreSQL can store); any other value, however large, is `nil` rather than an overflow.
+    public init?(millisecondsSinceEpoch milliseconds: Int64) {
+        guard (-62_135_596_800_000...253_402_300_799_999).contains(milliseconds) else { return nil }
+        self.init(microsecondsSinceEpoch: milliseconds * 1000)
+    }
+
+    /// A timestamp in UTC with microsecond precision.
     public init(microsecondsSinceEpoch: Int64) {
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
         self.text = Self.format(microsecondsSinceEpoch)
