@@ -7,6 +7,7 @@
 #   scripts/stack.sh down      stop everything this stack started
 #   scripts/stack.sh status
 #   scripts/stack.sh stop-postgres | start-postgres | stop-broker | start-broker
+#   scripts/stack.sh freeze-postgres | thaw-postgres   (SIGSTOP / SIGCONT every server process: a hung database)
 #
 # Ports and places come from the environment, so tests and a running dev stack do not collide:
 #   PUNK_STACK_DIR (.stack/dev)  PUNK_STACK_PG_PORT (5432)  PUNK_STACK_KAFKA_PORT (9092)
@@ -207,8 +208,18 @@ case "${1:-}" in
         ;;
     stop-postgres) stop_postgres ;;
     start-postgres) start_postgres ;;
+    freeze-postgres | thaw-postgres)
+        # The postmaster and every backend, so that nothing answers (unlike a stop, nothing is refused).
+        signal=$([ "$1" = freeze-postgres ] && echo STOP || echo CONT)
+        postmaster=$(head -n 1 "$pg_data/postmaster.pid")
+        pkill -"$signal" -P "$postmaster" || true
+        kill -"$signal" "$postmaster"
+        ;;
     stop-broker) stop_broker ;;
     start-broker) start_broker ;;
     topics) create_topics ;;
-    *) echo "usage: $0 up|run|down|status|stop-postgres|start-postgres|stop-broker|start-broker|topics" >&2; exit 2 ;;
+    *)
+        echo "usage: $0 up|run|down|status|stop-postgres|start-postgres|freeze-postgres|thaw-postgres|stop-broker|start-broker|topics" >&2
+        exit 2
+        ;;
 esac

@@ -11,6 +11,8 @@ public enum RecordHeaderName {
     public static let dlqOriginalTopic = "dlq-original-topic"
     public static let dlqOriginalPartition = "dlq-original-partition"
     public static let dlqOriginalOffset = "dlq-original-offset"
+    /// Set when the dead-letter copy had to be cut to fit the dead-letter topic; says what was cut.
+    public static let dlqTruncated = "dlq-truncated"
 }
 
 /// A record as it goes to Kafka, before a topic is chosen.

@@ -1,5 +1,6 @@
 import EventModel
 import Hummingbird
+import Kafka
 import ServiceSupport
 
 /// An error answer of the contract: `{"error": {"code", "message", "details": [{"path", "message"}]}}`.
@@ -41,6 +42,38 @@ struct APIError: Error, Sendable {
                 message: "\(problems.count) problem\(problems.count == 1 ? "" : "s") found; nothing was accepted",
                 details: problems)
         }
+    }
+
+    /// A produce that failed: retryable failures are `503` with `Retry-After`; a record that can
+    /// never be produced as it is gets an answer that says so, without inviting a retry.
+    static func produceFailed(_ error: KafkaError, topic: String) -> APIError {
+        switch error.code {
+        case .messageTooLarge:
+            return APIError(
+                status: .contentTooLarge, code: "payload_too_large",
+                message: "the record is larger than the broker accepts for topic \(topic) (\(error.message))")
+        case .unknownTopic, .unknownTopicOrPartition:
+            return APIError(
+                status: .internalServerError, code: "topic_not_found",
+                message: "topic \(topic) does not exist on the broker; an operator must create it or fix the route")
+        case .queueFull:
+            return APIError(
+                status: .serviceUnavailable, code: "broker_unavailable",
+                message: "the producer queue is full; retry later with the same event_id", headers: [.retryAfter: "1"])
+        default:
+            return APIError(
+                status: .serviceUnavailable, code: "broker_unavailable",
+                message: "the broker did not acknowledge in time (\(error.message)); retry with the same event_id",
+                headers: [.retryAfter: "2"])
+        }
+    }
+
+    /// More request bodies are being read than the gateway holds memory for.
+    static func overloaded(limit: Int) -> APIError {
+        APIError(
+            status: .serviceUnavailable, code: "overloaded",
+            message: "the gateway is holding its limit of \(limit) bytes of request bodies; retry shortly",
+            headers: [.retryAfter: "1"])
     }
 
     /// The reason label of the rejected-events metric.

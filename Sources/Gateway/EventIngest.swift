@@ -13,10 +13,17 @@ struct EventIngest: Sendable {
     let producer: KafkaProducer
     let metrics: GatewayMetrics
     let decoder: EnvelopeDecoder
+    let bodyBudget: ByteBudget
     private let expectedAuthorization: [UInt8]
 
-    init(configuration: GatewayConfiguration, producer: KafkaProducer, metrics: GatewayMetrics) {
+    init(
+        configuration: GatewayConfiguration,
+        producer: KafkaProducer,
+        metrics: GatewayMetrics,
+        bodyBudget: ByteBudget
+    ) {
         self.configuration = configuration
+        self.bodyBudget = bodyBudget
         self.producer = producer
         self.metrics = metrics
         decoder = EnvelopeDecoder(
@@ -25,8 +32,11 @@ struct EventIngest: Sendable {
     }
 
     func postEvent(_ request: Request, context: some RequestContext) async -> Response {
+        var held = 0
+        defer { bodyBudget.release(held) }
         do {
-            let body = try await admit(request, bodyLimit: configuration.maxEventBytes, eventsIfRejected: 1)
+            let body = try await admit(
+                request, bodyLimit: configuration.maxEventBytes, eventsIfRejected: 1, held: &held)
             let event: AcceptedEvent
             do {
                 event = try decoder.decodeEvent(body)
@@ -42,9 +52,10 @@ struct EventIngest: Sendable {
                 writer.endObject()
                 return Response.json(status: .accepted, writer.bytes)
             case .failure(let error):
-                metrics.rejected(1, reason: "broker_unavailable")
+                let answer = APIError.produceFailed(error, topic: topic(of: event))
+                metrics.rejected(1, reason: answer.reason)
                 context.logger.warning("produce failed", metadata: ["kafka.error": "\(error)"])
-                return brokerUnavailable(error).response()
+                return answer.response()
             }
         } catch {
             return error.response()
@@ -52,8 +63,11 @@ struct EventIngest: Sendable {
     }
 
     func postBatch(_ request: Request, context: some RequestContext) async -> Response {
+        var held = 0
+        defer { bodyBudget.release(held) }
         do {
-            let body = try await admit(request, bodyLimit: configuration.maxBatchBodyBytes, eventsIfRejected: 1)
+            let body = try await admit(
+                request, bodyLimit: configuration.maxBatchBodyBytes, eventsIfRejected: 1, held: &held)
             let events: [AcceptedEvent]
             do {
                 events = try decoder.decodeBatch(body)
@@ -64,14 +78,17 @@ struct EventIngest: Sendable {
             var writer = JSONWriter(capacity: 96 * events.count + 64)
             writer.beginObject()
             let accepted = results.count { if case .success = $0 { true } else { false } }
-            let firstFailure = results.lazy.compactMap { result -> KafkaError? in
-                if case .failure(let error) = result { return error } else { return nil }
-            }.first
-            if let firstFailure {
-                metrics.rejected(events.count - accepted, reason: "broker_unavailable")
+            // The answer names a retryable failure when there is one: retrying the batch can then help.
+            let failures = zip(events, results).compactMap { event, result -> APIError? in
+                guard case .failure(let error) = result else { return nil }
+                return APIError.produceFailed(error, topic: topic(of: event))
+            }
+            let answer = failures.first { $0.headers[.retryAfter] != nil } ?? failures.first
+            if let answer {
+                metrics.rejected(events.count - accepted, reason: answer.reason)
                 context.logger.warning(
-                    "batch partly produced", metadata: ["accepted": "\(accepted)", "kafka.error": "\(firstFailure)"])
-                brokerUnavailable(firstFailure).writeError(into: &writer)
+                    "batch partly produced", metadata: ["accepted": "\(accepted)", "error": "\(answer.message)"])
+                answer.writeError(into: &writer)
             }
             writer.key("accepted")
             writer.integer(accepted)
@@ -92,9 +109,8 @@ struct EventIngest: Sendable {
             }
             writer.endArray()
             writer.endObject()
-            if let firstFailure {
-                return Response.json(
-                    status: .serviceUnavailable, writer.bytes, headers: brokerUnavailable(firstFailure).headers)
+            if let answer {
+                return Response.json(status: answer.status, writer.bytes, headers: answer.headers)
             }
             return Response.json(status: .accepted, writer.bytes)
         } catch {
@@ -103,8 +119,14 @@ struct EventIngest: Sendable {
     }
 
     /// Checks the token and the content type, then reads the body without ever holding more than
-    /// `bodyLimit` bytes of it.
-    private func admit(_ request: Request, bodyLimit: Int, eventsIfRejected: Int) async throws(APIError) -> [UInt8] {
+    /// `bodyLimit` bytes of it, each byte counted against the gateway's body budget (`held`, to be
+    /// released by the caller once the request is answered).
+    private func admit(
+        _ request: Request,
+        bodyLimit: Int,
+        eventsIfRejected: Int,
+        held: inout Int
+    ) async throws(APIError) -> [UInt8] {
         guard authorized(request.headers[.authorization]) else {
             throw reject(.unauthorized(), events: eventsIfRejected)
         }
@@ -121,6 +143,10 @@ struct EventIngest: Sendable {
                 guard body.count + buffer.readableBytes <= bodyLimit else {
                     throw APIError.bodyTooLarge(limit: bodyLimit)
                 }
+                guard bodyBudget.reserve(buffer.readableBytes) else {
+                    throw APIError.overloaded(limit: bodyBudget.limit)
+                }
+                held += buffer.readableBytes
                 buffer.withUnsafeReadableBytes { body.append(contentsOf: $0) }
             }
         } catch let error as APIError {
@@ -137,7 +163,7 @@ struct EventIngest: Sendable {
         let records = events.map { event in
             let record = event.record(traceparent: traceparent)
             return KafkaOutgoingRecord(
-                topic: configuration.kafka.router.topic(forEventType: event.envelope.eventType), key: record.key,
+                topic: topic(of: event), key: record.key,
                 value: record.value, headers: record.headers)
         }
         let started = ContinuousClock.now
@@ -157,14 +183,8 @@ struct EventIngest: Sendable {
         writer.integer(report.offset)
     }
 
-    private func brokerUnavailable(_ error: KafkaError) -> APIError {
-        let queueFull = error.code == .queueFull
-        return APIError(
-            status: .serviceUnavailable, code: "broker_unavailable",
-            message: queueFull
-                ? "the producer queue is full; retry later with the same event_id"
-                : "the broker did not acknowledge in time (\(error.message)); retry with the same event_id",
-            headers: [.retryAfter: queueFull ? "1" : "2"])
+    private func topic(of event: AcceptedEvent) -> String {
+        configuration.kafka.router.topic(forEventType: event.envelope.eventType)
     }
 
     private func reject(_ error: APIError, events: Int) -> APIError {

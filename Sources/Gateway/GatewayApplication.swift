@@ -11,6 +11,8 @@ struct Gateway: Sendable {
     let producer: KafkaProducer
     let metrics: GatewayMetrics
     let readiness: Readiness
+    /// Request body bytes held across all requests.
+    let bodyBudget: ByteBudget
     let logger: Logger
 
     init(configuration: GatewayConfiguration, producer: KafkaProducer, logger: Logger) {
@@ -18,6 +20,7 @@ struct Gateway: Sendable {
         self.producer = producer
         self.metrics = GatewayMetrics()
         self.readiness = Readiness()
+        self.bodyBudget = ByteBudget(limit: configuration.maxInFlightBodyBytes)
         self.logger = logger
     }
 
@@ -25,7 +28,8 @@ struct Gateway: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: EventLoopAffinityMiddleware())
         router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
-        let ingest = EventIngest(configuration: configuration, producer: producer, metrics: metrics)
+        let ingest = EventIngest(
+            configuration: configuration, producer: producer, metrics: metrics, bodyBudget: bodyBudget)
         router.post("/events") { request, context in await ingest.postEvent(request, context: context) }
         router.post("/events/batch") { request, context in await ingest.postBatch(request, context: context) }
         let producer = self.producer

@@ -8,6 +8,8 @@ struct GatewayConfiguration: Sendable {
     var apiToken: String
     var maxEventBytes: Int
     var maxBatchEvents: Int
+    /// Request body bytes held at once across every request; beyond it, `503 overloaded`.
+    var maxInFlightBodyBytes: Int
     var kafka: KafkaSettings
     var logging: LoggingSettings
 
@@ -34,6 +36,13 @@ struct GatewayConfiguration: Sendable {
         port = try environment.integer("HTTP_PORT", default: 8000, in: 1...65535)
         maxEventBytes = try environment.integer("MAX_EVENT_BYTES", default: 1_048_576, in: 1024...(64 << 20))
         maxBatchEvents = try environment.integer("MAX_BATCH_EVENTS", default: 1000, in: 1...100_000)
+        maxInFlightBodyBytes = try environment.integer(
+            "MAX_IN_FLIGHT_BODY_BYTES", default: 64 << 20, in: (64 << 10)...(16 << 30))
+        guard maxInFlightBodyBytes >= maxEventBytes * min(maxBatchEvents, 16) else {
+            throw ConfigurationError(
+                "MAX_IN_FLIGHT_BODY_BYTES=\(maxInFlightBodyBytes) is below the largest batch body "
+                    + "(\(maxEventBytes * min(maxBatchEvents, 16)) bytes): such a batch could never be read")
+        }
         kafka = try KafkaSettings(environment: environment)
         logging = try LoggingSettings(environment: environment)
     }

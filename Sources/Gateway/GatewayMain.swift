@@ -15,6 +15,12 @@ enum GatewayMain {
             FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
             exit(2)
         }
+        do {
+            try checkPortCanBeBound(host: configuration.host, port: configuration.port, variable: "HTTP_PORT")
+        } catch {
+            FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
+            exit(2)
+        }
         configuration.logging.bootstrap()
         let logger = Logger(label: "punk-records.gateway")
         do {

@@ -7,7 +7,7 @@ enum OpenAPIDocument {
             "title": "Punk Records gateway",
             "version": "1.0.0",
             "description":
-              "Stateless HTTP ingest of Punk Records. The gateway validates event envelopes, produces them to Kafka and answers 202 only after the broker acknowledged the record with acks=all (idempotent producer). Retrying with the same event_id is always safe: duplicates are absorbed downstream.\n\nLimits: a POST /events body and every serialized event are at most MAX_EVENT_BYTES (default 1 MiB); a POST /events/batch body is at most MAX_EVENT_BYTES x min(MAX_BATCH_EVENTS, 16) (16 MiB by default) and holds 1 to MAX_BATCH_EVENTS (default 1000) events.\n\nEvery response carries X-Request-ID. The Kafka record of an event goes to KAFKA_TOPIC or the first matching prefix route of KAFKA_TOPIC_ROUTES, is keyed by `key` (else `event_id`), holds the envelope with defaults filled in, and has the headers event-id, event-type, content-type and, when the request carried one, traceparent."
+              "Stateless HTTP ingest of Punk Records. The gateway validates event envelopes, produces them to Kafka and answers 202 only after the broker acknowledged the record with acks=all (idempotent producer). Retrying with the same event_id is always safe: duplicates are absorbed downstream.\n\nLimits: a POST /events body and every serialized event are at most MAX_EVENT_BYTES (default 1 MiB); a POST /events/batch body is at most MAX_EVENT_BYTES x min(MAX_BATCH_EVENTS, 16) (16 MiB by default) and holds 1 to MAX_BATCH_EVENTS (default 1000) events; request bodies held at once across all requests are at most MAX_IN_FLIGHT_BODY_BYTES (default 64 MiB), beyond which a request is answered 503 overloaded.\n\nAccepted means storable: JSON that PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape, a number outside PostgreSQL numeric: more than 131072 digits before the decimal point, more than 16383 after it counted as written, or an exponent of magnitude 1073741823 or more) is answered 400 validation_failed with a JSON Pointer to the value, never 202.\n\nEvery response carries X-Request-ID. The Kafka record of an event goes to KAFKA_TOPIC or the first matching prefix route of KAFKA_TOPIC_ROUTES, is keyed by `key` (else `event_id`), holds the envelope with defaults filled in, and has the headers event-id, event-type, content-type and, when the request carried one, traceparent."
           },
           "tags": [
             {"name": "events", "description": "Event ingest; needs the bearer token."},
@@ -20,7 +20,7 @@ enum OpenAPIDocument {
                 "operationId": "postEvent",
                 "summary": "Produce one event",
                 "description":
-                  "Checks, in this order: the bearer token (401), the Content-Type (415), the body size (413), the JSON and the envelope rules (400, or 413 when the serialized event is too large). Then produces one record and waits for the broker's acknowledgement.",
+                  "Checks, in this order: the bearer token (401), the Content-Type (415), the body size (413), room in the gateway's body budget MAX_IN_FLIGHT_BODY_BYTES (503 overloaded), the JSON and the envelope rules (400, or 413 when the serialized event is too large). Then produces one record and waits for the broker's acknowledgement: a record larger than the broker accepts is 413, a topic the broker does not have is 500 topic_not_found, a full queue or a broker that did not acknowledge in time is 503 broker_unavailable.",
                 "security": [{"bearerAuth": []}],
                 "parameters": [
                   {"$ref": "#/components/parameters/traceparent"},
@@ -85,7 +85,7 @@ enum OpenAPIDocument {
                   },
                   "400": {
                     "description":
-                      "`invalid_json`: the body is not JSON. `validation_failed`: the envelope breaks a rule; nothing is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
+                      "`invalid_json`: the body is not JSON. `validation_failed`: the envelope breaks a rule, or the body is valid JSON holding a value PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape such as \\ud800 alone, a number outside PostgreSQL numeric); nothing is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
                     "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
                     "content": {
                       "application/json": {
@@ -127,6 +127,22 @@ enum OpenAPIDocument {
                                 "details": [{"path": "", "message": "must be a JSON object"}]
                               }
                             }
+                          },
+                          "not_storable": {
+                            "summary": "Valid JSON that PostgreSQL cannot store",
+                            "value": {
+                              "error": {
+                                "code": "validation_failed",
+                                "message": "2 problems found; nothing was accepted",
+                                "details": [
+                                  {"path": "/payload/note", "message": "must not contain \\u0000 (PostgreSQL cannot store it)"},
+                                  {
+                                    "path": "/payload/ratio",
+                                    "message": "must be a number PostgreSQL can store (at most 16383 digits after the decimal point)"
+                                  }
+                                ]
+                              }
+                            }
                           }
                         }
                       }
@@ -135,7 +151,7 @@ enum OpenAPIDocument {
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "413": {
                     "description":
-                      "`payload_too_large`: the body is over MAX_EVENT_BYTES (default 1048576 bytes), or the event serialized with defaults filled in is over MAX_EVENT_BYTES. Nothing is produced.",
+                      "`payload_too_large`: the body is over MAX_EVENT_BYTES (default 1048576 bytes), or the event serialized with defaults filled in is over MAX_EVENT_BYTES (nothing is produced), or the broker refused the record as larger than it accepts for its topic (the producer's message.max.bytes or the topic's max.message.bytes). No Retry-After: the same record could never be produced.",
                     "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
                     "content": {
                       "application/json": {
@@ -162,15 +178,49 @@ enum OpenAPIDocument {
                                 ]
                               }
                             }
+                          },
+                          "broker_limit": {
+                            "summary": "The broker refused the record as too large for its topic",
+                            "value": {
+                              "error": {
+                                "code": "payload_too_large",
+                                "message":
+                                  "the record is larger than the broker accepts for topic clawderpunk.events.v1 (Broker: Message size too large)",
+                                "details": []
+                              }
+                            }
                           }
                         }
                       }
                     }
                   },
                   "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "500": {
+                    "description":
+                      "`topic_not_found`: the topic the event routes to (KAFKA_TOPIC or a KAFKA_TOPIC_ROUTES route) does not exist on the broker. Not retryable and no Retry-After: an operator must create the topic or fix the route. The producer gives up after half the delivery timeout (topic.metadata.propagation.max.ms), so this comes before a 503 would.",
+                    "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
+                    "content": {
+                      "application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"},
+                        "examples": {
+                          "topic_not_found": {
+                            "summary": "The topic is missing on the broker",
+                            "value": {
+                              "error": {
+                                "code": "topic_not_found",
+                                "message":
+                                  "topic task-events does not exist on the broker; an operator must create it or fix the route",
+                                "details": []
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
                   "503": {
                     "description":
-                      "`broker_unavailable`: the broker did not acknowledge in time, or the producer queue is full. The event may or may not have been stored; retry with the same event_id after Retry-After seconds.",
+                      "`broker_unavailable`: the broker did not acknowledge in time (Retry-After: 2), or the producer queue is full (Retry-After: 1); the event may or may not have been stored. `overloaded`: the gateway already holds MAX_IN_FLIGHT_BODY_BYTES (default 64 MiB) of request bodies, so this one was not read further and nothing was produced (Retry-After: 1). Retry with the same event_id after Retry-After seconds.",
                     "headers": {
                       "X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"},
                       "Retry-After": {"$ref": "#/components/headers/Retry-After"}
@@ -196,6 +246,16 @@ enum OpenAPIDocument {
                               "error": {
                                 "code": "broker_unavailable",
                                 "message": "the producer queue is full; retry later with the same event_id",
+                                "details": []
+                              }
+                            }
+                          },
+                          "overloaded": {
+                            "summary": "The gateway holds its limit of request bodies (Retry-After: 1)",
+                            "value": {
+                              "error": {
+                                "code": "overloaded",
+                                "message": "the gateway is holding its limit of 67108864 bytes of request bodies; retry shortly",
                                 "details": []
                               }
                             }
@@ -289,7 +349,7 @@ enum OpenAPIDocument {
                   },
                   "400": {
                     "description":
-                      "`invalid_json`: the body is not JSON. `validation_failed`: an item breaks an envelope rule; the whole batch is rejected and nothing of it is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
+                      "`invalid_json`: the body is not JSON. `validation_failed`: an item breaks an envelope rule or holds a value PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape, a number outside PostgreSQL numeric); the whole batch is rejected and nothing of it is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
                     "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
                     "content": {
                       "application/json": {
@@ -341,6 +401,18 @@ enum OpenAPIDocument {
                                 "details": [{"path": "", "message": "a batch needs at least one event"}]
                               }
                             }
+                          },
+                          "not_storable": {
+                            "summary": "An item holds JSON that PostgreSQL cannot store",
+                            "value": {
+                              "error": {
+                                "code": "validation_failed",
+                                "message": "1 problem found; nothing was accepted",
+                                "details": [
+                                  {"path": "/3/payload/title", "message": "must not contain \\u0000 (PostgreSQL cannot store it)"}
+                                ]
+                              }
+                            }
                           }
                         }
                       }
@@ -349,11 +421,11 @@ enum OpenAPIDocument {
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "413": {
                     "description":
-                      "`payload_too_large`: the body is over MAX_EVENT_BYTES x min(MAX_BATCH_EVENTS, 16) bytes (16 MiB by default), the batch holds more than MAX_BATCH_EVENTS events, or an event serialized with defaults filled in is over MAX_EVENT_BYTES. When any problem is a size limit the answer is 413 and `details` also lists the other problems; nothing is produced.",
+                      "`payload_too_large`: the body is over MAX_EVENT_BYTES x min(MAX_BATCH_EVENTS, 16) bytes (16 MiB by default), the batch holds more than MAX_BATCH_EVENTS events, or an event serialized with defaults filled in is over MAX_EVENT_BYTES. When any problem is a size limit the answer is 413 and `details` also lists the other problems; nothing is produced. Also 413, with `accepted` and `results` (BatchUnavailable), when the broker refused a record as larger than it accepts for its topic (the producer's message.max.bytes or the topic's max.message.bytes) and no item failed in a retryable way. No Retry-After.",
                     "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
                     "content": {
                       "application/json": {
-                        "schema": {"$ref": "#/components/schemas/Error"},
+                        "schema": {"anyOf": [{"$ref": "#/components/schemas/Error"}, {"$ref": "#/components/schemas/BatchUnavailable"}]},
                         "examples": {
                           "body": {
                             "summary": "The body is too large",
@@ -386,22 +458,86 @@ enum OpenAPIDocument {
                                 ]
                               }
                             }
+                          },
+                          "broker_limit": {
+                            "summary": "The broker refused one record as too large; the other was accepted",
+                            "value": {
+                              "error": {
+                                "code": "payload_too_large",
+                                "message":
+                                  "the record is larger than the broker accepts for topic clawderpunk.events.v1 (Broker: Message size too large)",
+                                "details": []
+                              },
+                              "accepted": 1,
+                              "results": [
+                                {
+                                  "event_id": "0b8f5e2c-3d4a-4c1b-9e7f-2a6d8c4b1e90",
+                                  "topic": "clawderpunk.events.v1",
+                                  "partition": 3,
+                                  "offset": 18214,
+                                  "status": "accepted"
+                                },
+                                {
+                                  "event_id": "5f1c9a7e-2b4d-4e8a-b6c3-9d0e1f2a3b4c",
+                                  "status": "failed",
+                                  "error": "Broker: Message size too large"
+                                }
+                              ]
+                            }
                           }
                         }
                       }
                     }
                   },
                   "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+                  "500": {
+                    "description":
+                      "`topic_not_found`: an event routes to a topic (KAFKA_TOPIC or a KAFKA_TOPIC_ROUTES route) that does not exist on the broker, and no item failed in a retryable way. `results` says per item, in input order, which were accepted. Not retryable and no Retry-After: an operator must create the topic or fix the route.",
+                    "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
+                    "content": {
+                      "application/json": {
+                        "schema": {"$ref": "#/components/schemas/BatchUnavailable"},
+                        "examples": {
+                          "topic_not_found": {
+                            "summary": "One event routes to a missing topic",
+                            "value": {
+                              "error": {
+                                "code": "topic_not_found",
+                                "message":
+                                  "topic task-events does not exist on the broker; an operator must create it or fix the route",
+                                "details": []
+                              },
+                              "accepted": 1,
+                              "results": [
+                                {
+                                  "event_id": "0b8f5e2c-3d4a-4c1b-9e7f-2a6d8c4b1e90",
+                                  "status": "failed",
+                                  "error": "Broker: Unknown topic or partition"
+                                },
+                                {
+                                  "event_id": "5f1c9a7e-2b4d-4e8a-b6c3-9d0e1f2a3b4c",
+                                  "topic": "clawderpunk.events.v1",
+                                  "partition": 0,
+                                  "offset": 7731,
+                                  "status": "accepted"
+                                }
+                              ]
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
                   "503": {
                     "description":
-                      "`broker_unavailable`: at least one event was not acknowledged in time, or the producer queue was full. `results` says per item, in input order, which were accepted; failed items may or may not have been stored. Retry the failed items (or the whole batch) with the same event_ids after Retry-After seconds.",
+                      "`broker_unavailable`: at least one event was not acknowledged in time (Retry-After: 2), or the producer queue was full (Retry-After: 1). This answer wins over 413 and 500 when items failed in different ways, since retrying can help. `results` says per item, in input order, which were accepted; failed items may or may not have been stored. Retry the failed items (or the whole batch) with the same event_ids after Retry-After seconds. `overloaded`: the gateway already holds MAX_IN_FLIGHT_BODY_BYTES (default 64 MiB) of request bodies, so the body was not read further and nothing was produced; the answer is a plain error without `results` (Retry-After: 1).",
                     "headers": {
                       "X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"},
                       "Retry-After": {"$ref": "#/components/headers/Retry-After"}
                     },
                     "content": {
                       "application/json": {
-                        "schema": {"$ref": "#/components/schemas/BatchUnavailable"},
+                        "schema": {"anyOf": [{"$ref": "#/components/schemas/BatchUnavailable"}, {"$ref": "#/components/schemas/Error"}]},
                         "examples": {
                           "partly_accepted": {
                             "summary": "One of two events was acknowledged",
@@ -428,6 +564,16 @@ enum OpenAPIDocument {
                                 }
                               ]
                             }
+                          },
+                          "overloaded": {
+                            "summary": "The gateway holds its limit of request bodies (Retry-After: 1); nothing was produced",
+                            "value": {
+                              "error": {
+                                "code": "overloaded",
+                                "message": "the gateway is holding its limit of 67108864 bytes of request bodies; retry shortly",
+                                "details": []
+                              }
+                            }
                           }
                         }
                       }
@@ -441,7 +587,7 @@ enum OpenAPIDocument {
                 "tags": ["operations"],
                 "operationId": "getHealth",
                 "summary": "Liveness and broker reachability",
-                "description": "Asks the broker for metadata (2 s timeout); the answer is cached for 1 s.",
+                "description": "Asks the broker for metadata (2 s timeout); the answer is cached for 1 s after it came. The route answers within 1.5 s even when the broker hangs: a check that takes longer is reported as `timed out after 1.5 seconds` (503) and goes on in the background; at most one check runs at a time.",
                 "security": [],
                 "parameters": [{"$ref": "#/components/parameters/X-Request-ID"}],
                 "responses": {
@@ -456,7 +602,7 @@ enum OpenAPIDocument {
                     }
                   },
                   "503": {
-                    "description": "The broker is unreachable; `kafka` says why.",
+                    "description": "The broker is unreachable or the check timed out; `kafka` says why.",
                     "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
                     "content": {
                       "application/json": {
@@ -467,6 +613,10 @@ enum OpenAPIDocument {
                               "status": "unavailable",
                               "kafka": "unreachable: _TRANSPORT (-195): metadata request: Local: Broker transport failure"
                             }
+                          },
+                          "timed_out": {
+                            "summary": "The check took longer than 1.5 s",
+                            "value": {"status": "unavailable", "kafka": "timed out after 1.5 seconds"}
                           }
                         }
                       }
@@ -617,7 +767,7 @@ enum OpenAPIDocument {
               },
               "Retry-After": {
                 "description":
-                  "Seconds to wait before retrying with the same event_id: 1 when the producer queue was full, else 2 (the broker did not acknowledge in time).",
+                  "Seconds to wait before retrying with the same event_id: 1 when the producer queue was full or the gateway was overloaded, 2 when the broker did not acknowledge in time. Only on 503: a 413 or 500 is not retryable.",
                 "required": true,
                 "schema": {"type": "integer", "minimum": 1},
                 "example": 2
@@ -756,7 +906,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "event_id": {"type": "string", "format": "uuid"},
                   "status": {"type": "string", "enum": ["failed"]},
-                  "error": {"type": "string", "description": "The producer's error for this item."}
+                  "error": {"type": "string", "description": "The producer's error for this item, e.g. Local: Message timed out, Broker: Message size too large, Broker: Unknown topic or partition."}
                 }
               },
               "BatchAccepted": {
@@ -772,6 +922,8 @@ enum OpenAPIDocument {
                 }
               },
               "BatchUnavailable": {
+                "description":
+                  "The answer of a batch whose records could not all be produced (413 payload_too_large, 500 topic_not_found or 503 broker_unavailable): the error of a retryable failure if any item has one, else of the first failure, and every item's outcome.",
                 "type": "object",
                 "required": ["error", "accepted", "results"],
                 "properties": {
@@ -806,7 +958,9 @@ enum OpenAPIDocument {
                       "unauthorized",
                       "payload_too_large",
                       "unsupported_media_type",
-                      "broker_unavailable"
+                      "topic_not_found",
+                      "broker_unavailable",
+                      "overloaded"
                     ]
                   },
                   "message": {"type": "string", "description": "For people; do not parse."},
@@ -835,7 +989,7 @@ enum OpenAPIDocument {
                 "required": ["status", "kafka"],
                 "properties": {
                   "status": {"type": "string", "enum": ["ok", "unavailable"]},
-                  "kafka": {"type": "string", "description": "\"ok\", or why the broker is unreachable."}
+                  "kafka": {"type": "string", "description": "\"ok\", why the broker is unreachable, or \"timed out after 1.5 seconds\"."}
                 }
               },
               "Readiness": {

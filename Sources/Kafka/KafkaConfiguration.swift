@@ -48,6 +48,11 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
         self.client = client
     }
 
+    /// The largest record this producer sends (`message.max.bytes`, librdkafka's default 1,000,000).
+    public var maxMessageBytes: Int {
+        client.additionalProperties["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000
+    }
+
     var properties: [String: String] {
         client.properties(merging: [
             "acks": "all",
@@ -58,6 +63,9 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
             // The Java client's partitioner, so that satellites using it and the gateway agree on
             // which partition a key goes to.
             "partitioner": "murmur2_random",
+            // A topic the broker does not have fails its records with UNKNOWN_TOPIC after this,
+            // before the delivery timeout, so the caller can tell "no such topic" from "broker slow".
+            "topic.metadata.propagation.max.ms": String(max(deliveryTimeout.milliseconds / 2, 100)),
             "compression.type": "lz4",
         ])
     }

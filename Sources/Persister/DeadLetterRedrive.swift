@@ -3,13 +3,18 @@ import Foundation
 import Kafka
 import Logging
 
-/// Moves dead-lettered records back to the topic they came from, without their `dlq-*` headers,
+/// Moves dead-lettered records back to the topic they came from, without the headers that say why,
 /// once whatever rejected them is fixed. Records dead-lettered after the redrive started are left
 /// alone, so a record that fails again is not redriven in a loop.
 struct DeadLetterRedrive {
     let configuration: PersisterConfiguration
     let logger: Logger
     var idleExit: Duration = .seconds(5)
+
+    /// Why the record was dead-lettered no longer holds once it is redriven.
+    static let droppedHeaders: Set<String> = [
+        RecordHeaderName.dlqReason, RecordHeaderName.dlqError, RecordHeaderName.dlqTruncated,
+    ]
 
     func run() async throws -> Int {
         let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
@@ -44,9 +49,10 @@ struct DeadLetterRedrive {
                     )
                     return nil
                 }
+                // The original coordinates stay: they are the record's identity (see RecordCoordinates.origin).
                 return KafkaOutgoingRecord(
                     topic: topic, key: record.key, value: record.value,
-                    headers: record.headers.filter { !$0.name.hasPrefix("dlq-") })
+                    headers: record.headers.filter { !Self.droppedHeaders.contains($0.name) })
             }
             for result in await producer.send(outgoing) {
                 _ = try result.get()

@@ -64,11 +64,13 @@ struct Migrator {
                 })
             var appliedNow: [String] = []
             for migration in pending where !applied.contains(migration.version) {
-                // The file and its record commit together: a crash in between leaves neither.
+                // The file and its record commit together: a crash in between leaves neither. A
+                // migration may rewrite a large table, so the connection's statement timeout is lifted.
                 let name = migration.name.replacingOccurrences(of: "'", with: "''")
                 try await connection.execute(
                     script: """
                         BEGIN;
+                        SET LOCAL statement_timeout = 0;
                         \(migration.sql)
                         ;
                         INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), '\(name)');

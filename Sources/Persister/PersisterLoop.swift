@@ -22,6 +22,8 @@ final class PersisterLoop: Service, Sendable {
     private let configuration: PersisterConfiguration
     private let consumerConfiguration: KafkaConsumerConfiguration
     private let mode: Mode
+    /// Runs before the consumer joins the group (migrations, waiting for the database).
+    private let startUp: @Sendable () async throws -> Void
     /// One client (and so one connection) per batch that may be written at the same time.
     private let writers: [PostgresClient]
     private let deadLetters: KafkaProducer
@@ -36,6 +38,7 @@ final class PersisterLoop: Service, Sendable {
         configuration: PersisterConfiguration,
         consumerConfiguration: KafkaConsumerConfiguration,
         mode: Mode = .live,
+        startUp: @escaping @Sendable () async throws -> Void = {},
         writers: [PostgresClient],
         deadLetters: KafkaProducer,
         metrics: PersisterMetrics,
@@ -45,6 +48,7 @@ final class PersisterLoop: Service, Sendable {
         self.configuration = configuration
         self.consumerConfiguration = consumerConfiguration
         self.mode = mode
+        self.startUp = startUp
         precondition(!writers.isEmpty, "the persister needs a database connection")
         self.writers = writers
         self.deadLetters = deadLetters
@@ -65,6 +69,12 @@ final class PersisterLoop: Service, Sendable {
     }
 
     func run() async throws {
+        do {
+            try await startUp()
+        } catch is CancellationError {
+            logger.info("stopped while starting; nothing was consumed")
+            return
+        }
         // Offsets are committed after every batch, so no written record waits for a commit when
         // partitions are revoked: the consumer needs no rebalance handler of ours.
         let consumer = try KafkaConsumer(
@@ -76,13 +86,35 @@ final class PersisterLoop: Service, Sendable {
             metadata: [
                 "topics": "\(configuration.topics.joined(separator: ","))", "group": "\(consumerConfiguration.groupID)",
             ])
-        await withGracefulShutdownHandler {
-            await consume(consumer)
+        let writers = self.writers
+        let outcome: Result<Void, PollFailure> = await withGracefulShutdownHandler {
+            do throws(PollFailure) {
+                try await consume(consumer)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
         } onGracefulShutdown: {
             self.stopRequested.store(true, ordering: .relaxed)
+            // A write stuck on a database that stopped answering must not outlast the grace period:
+            // after a while it is cut off, and its batch stays uncommitted.
+            Task {
+                try await Task.sleep(for: Self.stuckWriteGrace)
+                for writer in writers { await writer.interrupt() }
+            }
         }
         await consumer.close()
         logger.info("persister left the group")
+        try outcome.get()
+    }
+
+    /// How long shutdown waits for writes in flight before cutting their connections.
+    static let stuckWriteGrace: Duration = .seconds(10)
+
+    /// The broker refused a poll for good: the service ends with this reason (exit 1).
+    struct PollFailure: Error, CustomStringConvertible {
+        let error: KafkaError
+        var description: String { "polling the broker failed: \(error)" }
     }
 
     private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
@@ -91,7 +123,7 @@ final class PersisterLoop: Service, Sendable {
     /// batch is polled and decoded, so the broker, the decoding and the database work at the same
     /// time. Batches are completed (dead letters, then the offset commit) in the order they were
     /// polled, each only after its own write, so a committed offset never passes an unwritten record.
-    private func consume(_ consumer: KafkaConsumer) async {
+    private func consume(_ consumer: KafkaConsumer) async throws(PollFailure) {
         var session = BatchSession(consumer: consumer)
         var idleSince = ContinuousClock.now
         var pending: [PendingWrite] = []
@@ -114,10 +146,14 @@ final class PersisterLoop: Service, Sendable {
                         records = try await consumer.poll(
                             maxRecords: configuration.batchMaxEvents, timeout: configuration.batchMaxWait)
                     } catch {
-                        logger.error("poll failed", metadata: ["kafka.error": "\(error)"])
-                        return
+                        logger.error("poll failed; stopping", metadata: ["kafka.error": "\(error)"])
+                        throw PollFailure(error: error)
                     }
                 }
+                let (batchRecords, rest) = Self.split(
+                    records, maxEvents: configuration.batchMaxEvents, maxBytes: configuration.batchMaxBytes)
+                session.putBack(rest)
+                records = batchRecords
                 metrics.assignedPartitions.set(Int64(consumer.assignment.count))
                 guard !records.isEmpty else {
                     while !pending.isEmpty { try await completeOldest(of: &pending, session: &session) }
@@ -140,9 +176,28 @@ final class PersisterLoop: Service, Sendable {
             }
             // Shutdown finishes the batches in flight and commits them before leaving the group.
             while !pending.isEmpty { try await completeOldest(of: &pending, session: &session) }
+        } catch let failure as PollFailure {
+            throw failure
         } catch {
             return
         }
+    }
+
+    /// The first records that fit a batch (by count and by bytes, at least one), and the rest.
+    static func split(
+        _ records: [KafkaRecord],
+        maxEvents: Int,
+        maxBytes: Int
+    ) -> (batch: [KafkaRecord], rest: [KafkaRecord]) {
+        var bytes = 0
+        var end = 0
+        while end < records.count, end < maxEvents {
+            let size = records[end].byteCount
+            if end > 0, bytes + size > maxBytes { break }
+            bytes += size
+            end += 1
+        }
+        return (Array(records[..<end]), Array(records[end...]))
     }
 
     /// A batch whose first write runs on the connection of `lane`.
@@ -207,6 +262,9 @@ final class PersisterLoop: Service, Sendable {
         var rows: [EventRow] = []
         var rejects: [(record: KafkaRecord, rejection: RecordRejection)] = []
         var duplicatesInBatch = 0
+        /// Later records of an event already in `rows`: written only if that first copy is refused,
+        /// so that whichever copy is storable becomes the row.
+        var laterCopies: [UUID: [EventRow]] = [:]
     }
 
     private func prepare(_ records: [KafkaRecord]) -> PreparedBatch {
@@ -217,15 +275,16 @@ final class PersisterLoop: Service, Sendable {
         for record in records {
             let decoded = ConsumedRecordDecoder.decode(
                 value: record.value, key: record.key,
-                coordinates: RecordCoordinates.origin(
-                    topic: record.topic, partition: record.partition, offset: record.offset, headers: record.headers),
+                coordinates: record.origin,
                 recordTimestampMilliseconds: record.timestampMilliseconds)
             switch decoded {
             case .success(let event):
+                let row = EventRow(envelope: event.envelope, record: record)
                 if seen.insert(event.envelope.eventID).inserted {
-                    batch.rows.append(EventRow(envelope: event.envelope, record: record))
+                    batch.rows.append(row)
                 } else {
                     batch.duplicatesInBatch += 1
+                    batch.laterCopies[event.envelope.eventID, default: []].append(row)
                 }
             case .failure(let rejection):
                 batch.rejects.append((record, rejection))
@@ -257,12 +316,18 @@ final class PersisterLoop: Service, Sendable {
         session: inout BatchSession
     ) async throws(Stopping) {
         var rejects = batch.rejects
-        let outcome: WriteOutcome
+        var outcome: WriteOutcome
         switch firstAttempt {
         case .success(let inserted):
             outcome = WriteOutcome(inserted: inserted)
         case .failure:
             outcome = try await writeIsolating(batch.rows[...], lane: lane, session: &session)
+        }
+        let copies = outcome.rejected.flatMap { batch.laterCopies[$0.0.envelope.eventID] ?? [] }
+        if !copies.isEmpty {
+            let second = try await writeIsolating(copies[...], lane: lane, session: &session)
+            outcome.inserted += second.inserted
+            outcome.rejected += second.rejected
         }
         metrics.persisted.increment(by: Int64(outcome.inserted))
         metrics.duplicates.increment(
@@ -361,47 +426,65 @@ final class PersisterLoop: Service, Sendable {
         }
     }
 
+    /// Sends the dead letters, waiting (partitions paused) while the dead-letter topic is
+    /// unreachable. A copy the broker refuses as too large is cut smaller and sent again at once;
+    /// one that cannot be sent even without its value is logged with its coordinates and skipped,
+    /// so no record can hold its partition for good.
     private func deadLetter(
         _ rejects: [(record: KafkaRecord, rejection: RecordRejection)],
         session: inout BatchSession
     ) async throws(Stopping) {
-        var pending = rejects.map { reject in
-            var headers = reject.record.headers.filter { !$0.name.hasPrefix("dlq-") }
-            headers.append((RecordHeaderName.dlqReason, Array(reject.rejection.reason.rawValue.utf8)))
-            headers.append((RecordHeaderName.dlqError, Array(reject.rejection.message.prefix(2000).utf8)))
-            headers.append((RecordHeaderName.dlqOriginalTopic, Array(reject.record.topic.utf8)))
-            headers.append((RecordHeaderName.dlqOriginalPartition, Array(String(reject.record.partition).utf8)))
-            headers.append((RecordHeaderName.dlqOriginalOffset, Array(String(reject.record.offset).utf8)))
-            return (
-                reason: reject.rejection.reason,
-                record: KafkaOutgoingRecord(
-                    topic: configuration.kafka.deadLetterTopic, key: reject.record.key, value: reject.record.value,
-                    headers: headers)
-            )
-        }
+        var pending = rejects.map { (reject: $0, maxBytes: deadLetterMaxBytes) }
         var attempt = 0
         while !pending.isEmpty {
-            let results = await deadLetters.send(pending.map(\.record))
-            var failed: [(reason: RecordRejection.Reason, record: KafkaOutgoingRecord)] = []
+            let outgoing = pending.map { entry in
+                let record = entry.reject.record
+                let copy = DeadLetter(
+                    key: record.key, value: record.value, headers: record.headers, rejection: entry.reject.rejection,
+                    origin: record.origin, maxBytes: entry.maxBytes)
+                return KafkaOutgoingRecord(
+                    topic: configuration.kafka.deadLetterTopic, key: copy.key, value: copy.value,
+                    headers: copy.headers)
+            }
+            let results = await deadLetters.send(outgoing)
+            var unreachable: [(reject: (record: KafkaRecord, rejection: RecordRejection), maxBytes: Int)] = []
+            var tooLarge: [(reject: (record: KafkaRecord, rejection: RecordRejection), maxBytes: Int)] = []
             for (entry, result) in zip(pending, results) {
                 switch result {
-                case .success: metrics.deadLettered(1, reason: entry.reason.rawValue)
-                case .failure: failed.append(entry)
+                case .success:
+                    metrics.deadLettered(1, reason: entry.reject.rejection.reason.rawValue)
+                case .failure(let error) where error.code == .messageTooLarge:
+                    guard entry.maxBytes > DeadLetter.minimumBudget else {
+                        logger.error(
+                            "dead-letter topic refuses even a minimal copy; record skipped",
+                            metadata: [
+                                "topic": "\(entry.reject.record.topic)",
+                                "partition": "\(entry.reject.record.partition)",
+                                "offset": "\(entry.reject.record.offset)", "kafka.error": "\(error)",
+                            ])
+                        metrics.deadLettered(1, reason: "dead_letter_refused")
+                        continue
+                    }
+                    tooLarge.append((entry.reject, entry.maxBytes / 2))
+                case .failure:
+                    unreachable.append(entry)
                 }
             }
-            pending = failed
-            if pending.isEmpty {
+            pending = tooLarge + unreachable
+            if unreachable.isEmpty {
                 await session.resumeIfPaused(logger: logger)
             } else {
                 logger.warning(
                     "dead-letter topic unavailable; retrying before committing",
-                    metadata: ["records": "\(pending.count)"])
+                    metadata: ["records": "\(unreachable.count)"])
                 await session.pauseIfRunning()
                 try await session.wait(backoff(attempt), configuration: configuration, stopping: { self.stopping })
                 attempt += 1
             }
         }
     }
+
+    private var deadLetterMaxBytes: Int { configuration.producerConfiguration().maxMessageBytes }
 
     private func backoff(_ attempt: Int) -> Duration {
         .milliseconds(min(100 << min(attempt, 6), 5000))
@@ -422,6 +505,12 @@ struct BatchSession {
     mutating func takeCarryOver() -> [KafkaRecord] {
         defer { carryOver = [] }
         return carryOver
+    }
+
+    /// Records polled but not taken into this batch: they start the next one.
+    mutating func putBack(_ records: [KafkaRecord]) {
+        guard !records.isEmpty else { return }
+        carryOver = records + carryOver
     }
 
     mutating func pauseIfRunning() async {
@@ -452,5 +541,17 @@ struct BatchSession {
                 carryOver += records
             }
         } while ContinuousClock.now < deadline
+    }
+}
+
+extension KafkaRecord {
+    /// What the record weighs in a batch: key, value and headers.
+    var byteCount: Int {
+        (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+    }
+
+    /// Where the record was first produced (a redriven dead letter keeps its original coordinates).
+    var origin: RecordCoordinates {
+        RecordCoordinates.origin(topic: topic, partition: partition, offset: offset, headers: headers)
     }
 }

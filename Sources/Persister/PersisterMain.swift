@@ -62,7 +62,6 @@ enum PersisterMain {
         startPosition: KafkaConsumerConfiguration.StartPosition = .committed
     ) async throws {
         let database = PostgresClient(url: configuration.databaseURL, logger: logger)
-        try await migrateWaitingForDatabase(configuration, database: database, logger: logger)
 
         let groupID: String
         if case .replay = mode {
@@ -77,6 +76,7 @@ enum PersisterMain {
             configuration: configuration,
             consumerConfiguration: configuration.consumerConfiguration(groupID: groupID, startPosition: startPosition),
             mode: mode,
+            startUp: { try await migrateWaitingForDatabase(configuration, database: database, logger: logger) },
             writers: [database]
                 + (1..<configuration.writeConcurrency).map { _ in
                     PostgresClient(url: configuration.databaseURL, logger: logger)
@@ -98,6 +98,7 @@ enum PersisterMain {
         router.addOperationalRoutes(
             readiness: readiness, healthChecks: [("kafka", brokerHealth), ("database", databaseHealth)],
             registry: metrics.registry)
+        try checkPortCanBeBound(port: configuration.metricsPort, variable: "METRICS_PORT")
         let metricsServer = Application(
             router: router,
             configuration: ApplicationConfiguration(
@@ -123,7 +124,8 @@ enum PersisterMain {
     }
 
     /// A replica that starts while the database is down waits for it instead of exiting, as the
-    /// running loop does; only a permanent error (a broken migration) stops it.
+    /// running loop does, serving `/live` meanwhile; only a permanent error (a broken migration)
+    /// stops it, and SIGTERM ends the wait with a clean exit.
     static func migrateWaitingForDatabase(
         _ configuration: PersisterConfiguration,
         database: PostgresClient,
@@ -140,7 +142,8 @@ enum PersisterMain {
                     logger.warning("database unavailable at start-up; waiting", metadata: ["error": "\(error)"])
                 }
                 await database.reset()
-                try await Task.sleep(for: .milliseconds(min(200 << min(attempt, 5), 5000)))
+                let delay = Duration.milliseconds(min(200 << min(attempt, 5), 5000))
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 attempt += 1
             }
         }

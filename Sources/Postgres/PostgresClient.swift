@@ -22,6 +22,11 @@ public actor PostgresClient {
         return fresh
     }
 
+    /// Cuts off the call in progress on the connection, if any (see `PostgresConnection.interrupt`).
+    public func interrupt() {
+        connection?.interrupt()
+    }
+
     /// Drops the connection; the next `connection()` opens a new one.
     public func reset() {
         connection = nil

@@ -19,15 +19,28 @@ public struct PostgresRows: Sendable {
 
 /// One libpq connection. Every libpq call runs on the connection's serial queue, off the
 /// cooperative thread pool. A connection serves one caller at a time; `PostgresClient` hands it out.
+///
+/// No call waits forever: the server ends a statement after `statementTimeout`, and a server that
+/// cannot (stopped, frozen, unreachable without a reset) is cut off by the client once
+/// `statementTimeout` plus a margin has passed, so the caller gets a lost connection to retry.
 public final class PostgresConnection: Sendable {
     nonisolated(unsafe) private let handle: OpaquePointer
     private let queue: DispatchQueue
     private let preparedStatements = Mutex<[String: String]>([:])
+    private let calls = Mutex(CallState())
+    private let callDeadline: Duration
     let logger: Logger
 
-    private init(handle: OpaquePointer, queue: DispatchQueue, logger: Logger) {
+    /// The call running on the queue, so that only that call is ever cut off.
+    private struct CallState {
+        var generation: UInt64 = 0
+        var running = false
+    }
+
+    private init(handle: OpaquePointer, queue: DispatchQueue, callDeadline: Duration, logger: Logger) {
         self.handle = handle
         self.queue = queue
+        self.callDeadline = callDeadline
         self.logger = logger
     }
 
@@ -35,20 +48,29 @@ public final class PostgresConnection: Sendable {
         PQfinish(handle)
     }
 
-    /// Connects with a `postgres://` URL (or a `key=value` conninfo string).
+    /// Connects with a `postgres://` URL (or a `key=value` conninfo string). TCP keepalives and a
+    /// user timeout find a dead peer; `statementTimeout` bounds every statement on the server.
     public static func connect(
         url: String,
         logger: Logger,
-        connectTimeout: Duration = .seconds(5)
+        connectTimeout: Duration = .seconds(5),
+        statementTimeout: Duration = .seconds(30)
     ) async throws(PostgresError) -> PostgresConnection {
+        let parsed = try ConnectionURL(url)
         let queue = DispatchQueue(label: "punk-records.postgres")
         let result: Result<PostgresConnection, PostgresError> = await withCheckedContinuation { continuation in
             queue.async {
                 // Later keywords override earlier ones, so settings in the URL win over these defaults.
-                let keywords = ["connect_timeout", "application_name", "dbname"]
-                let values = ["\(max(connectTimeout.components.seconds, 1))", "punk-records", url]
-                let handle = withCStringArray(keywords) { keywordPointers in
-                    withCStringArray(values) { valuePointers in
+                let settings: KeyValuePairs<String, String> = [
+                    "connect_timeout": "\(max(connectTimeout.components.seconds, 1))",
+                    "application_name": "punk-records",
+                    "keepalives": "1", "keepalives_idle": "15", "keepalives_interval": "5", "keepalives_count": "3",
+                    "tcp_user_timeout": "30000",
+                    "options": "-c statement_timeout=\(statementTimeout.components.seconds * 1000)",
+                    "dbname": url,
+                ]
+                let handle = withCStringArray(settings.map(\.key)) { keywordPointers in
+                    withCStringArray(settings.map(\.value)) { valuePointers in
                         PQconnectdbParams(keywordPointers, valuePointers, 1)
                     }
                 }
@@ -58,16 +80,33 @@ public final class PostgresConnection: Sendable {
                     return
                 }
                 guard PQstatus(handle) == CONNECTION_OK else {
-                    let message = String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines
+                    let message = parsed.redact(String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines)
                     PQfinish(handle)
                     continuation.resume(returning: .failure(PostgresError(code: classify(message), message: message)))
                     return
                 }
-                continuation.resume(
-                    returning: .success(PostgresConnection(handle: handle, queue: queue, logger: logger)))
+                let connection = PostgresConnection(
+                    handle: handle, queue: queue, callDeadline: statementTimeout + .seconds(5), logger: logger)
+                continuation.resume(returning: .success(connection))
             }
         }
         return try result.get()
+    }
+
+    /// Cuts off the call in progress, if any: it fails at once as a lost connection (used when
+    /// shutdown cannot wait for a database that stopped answering).
+    public func interrupt() {
+        let generation = calls.withLock { $0.generation }
+        interrupt(generation: generation, reason: "interrupted")
+    }
+
+    private func interrupt(generation: UInt64, reason: String) {
+        calls.withLock { state in
+            guard state.running, state.generation == generation else { return }
+            // shutdown(2) wakes the thread blocked in libpq; the socket stays open until PQfinish.
+            _ = shutdown(PQsocket(handle), Int32(SHUT_RDWR))
+            logger.warning("database call cut off", metadata: ["reason": "\(reason)"])
+        }
     }
 
     /// Whether the connection is still usable (it is not after the server dropped it).
@@ -119,7 +158,7 @@ public final class PostgresConnection: Sendable {
     /// Runs SQL text that may hold several statements (the simple query protocol, no parameters),
     /// e.g. a migration file.
     public func execute(script: String) async throws(PostgresError) {
-        let result: Result<Void, PostgresError> = await run { [self] in
+        let result: Result<Void, PostgresError> = await run(watched: false) { [self] in
             var outcome: Result<Void, PostgresError> = .success(())
             guard PQsendQuery(handle, script) == 1 else { return .failure(connectionLostError()) }
             while let pgResult = PQgetResult(handle) {
@@ -190,9 +229,30 @@ public final class PostgresConnection: Sendable {
         return try result.get()
     }
 
-    private func run<Value: Sendable>(_ body: @escaping @Sendable () -> Value) async -> Value {
+    /// Runs `body` on the queue; a `watched` call is cut off after the call deadline.
+    private func run<Value: Sendable>(watched: Bool = true, _ body: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: body()) }
+            queue.async { [self] in
+                let generation = calls.withLock { state in
+                    state.generation &+= 1
+                    state.running = true
+                    return state.generation
+                }
+                var watchdog: DispatchWorkItem?
+                if watched {
+                    let deadline = callDeadline
+                    let item = DispatchWorkItem { [weak self] in
+                        self?.interrupt(generation: generation, reason: "no answer within \(deadline)")
+                    }
+                    DispatchQueue.global().asyncAfter(
+                        deadline: .now() + .milliseconds(Int(deadline.components.seconds * 1000)), execute: item)
+                    watchdog = item
+                }
+                let value = body()
+                watchdog?.cancel()
+                calls.withLock { $0.running = false }
+                continuation.resume(returning: value)
+            }
         }
     }
 
@@ -248,7 +308,8 @@ public final class PostgresConnection: Sendable {
 private func classify(_ connectionFailure: String) -> PostgresError.Code {
     let refusals = [
         "password authentication failed", "no password supplied", "does not exist", "invalid URI",
-        "invalid connection option", "no pg_hba.conf entry",
+        "invalid connection option", "no pg_hba.conf entry", "invalid sslmode", "invalid port",
+        "invalid integer value", "invalid value", "unsupported",
     ]
     return refusals.contains { connectionFailure.contains($0) } ? .connectionRejected : .connectionFailed
 }

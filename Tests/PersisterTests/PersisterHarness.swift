@@ -62,6 +62,29 @@ struct PersisterHarness {
         return process
     }
 
+    /// Runs the persister until it exits on its own; returns its status and everything it printed.
+    func runToExit(
+        _ arguments: [String] = [],
+        environment extra: [String: String],
+        timeout: Duration
+    ) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.executable("persister"))
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: try TestEnvironment.repositoryRoot())
+        process.environment = environment(extra)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        guard process.waitForExit(timeout: timeout) else {
+            kill(process.processIdentifier, SIGKILL)
+            return (-1, "did not exit within \(timeout)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(url: databaseURL, logger: TestEnvironment.logger)
     }

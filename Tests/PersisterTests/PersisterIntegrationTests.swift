@@ -202,12 +202,24 @@ struct PersisterIntegrationTests {
                 headers: [
                     ("dlq-reason", Array("database_rejected".utf8)), ("dlq-original-topic", Array(harness.topic.utf8)),
                 ]))
+        // A legacy record keeps the identity of where it was first produced.
+        _ = try await producer.send(
+            KafkaOutgoingRecord(
+                topic: harness.deadLetterTopic, key: nil, value: Events.legacy(index: 7),
+                headers: [
+                    ("dlq-reason", Array("database_rejected".utf8)), ("dlq-original-topic", Array(harness.topic.utf8)),
+                    ("dlq-original-partition", Array("0".utf8)), ("dlq-original-offset", Array("12345".utf8)),
+                ]))
         try await Task.sleep(for: .milliseconds(50))
         let redrive = try harness.start(["dlq-redrive"])
         #expect(redrive.waitForExit(timeout: .seconds(90)))
         #expect(redrive.terminationStatus == 0)
         let again = try harness.start()
-        #expect(try await harness.waitForRows(101) == 101)
+        #expect(try await harness.waitForRows(102) == 102)
+        let legacyID = UUID(version5Namespace: .punkRecordsNamespace, name: "\(harness.topic)/0/12345")
+        let legacy = try await connection.query(
+            "SELECT count(*) AS c FROM events WHERE event_id = $1", [.uuid(legacyID)])
+        #expect(legacy[0, "c"] == "1")
         #expect(harness.stop(again))
         await producer.close()
     }

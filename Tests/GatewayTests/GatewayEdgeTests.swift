@@ -1,0 +1,130 @@
+import EventModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Kafka
+import ServiceSupport
+import TestSupport
+import Testing
+
+@testable import Gateway
+
+@Suite("Gateway at the edges", .serialized)
+struct GatewayEdgeTests {
+    @Test("valid JSON that PostgreSQL cannot store is validation_failed with a pointer, never a 202")
+    func unstorable() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.test { client in
+            for (payload, pointer) in [
+                (#"{"a":"x\u0000y"}"#, "/payload/a"), (#"{"n":[1,1e131072]}"#, "/payload/n/1"),
+                (#"{"s":"\udc00"}"#, "/payload/s"),
+            ] {
+                try await client.execute(
+                    uri: "/events", method: .post, headers: jsonHeaders,
+                    body: ByteBuffer(string: envelope(payload: payload))
+                ) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(response.errorCode == "validation_failed")
+                    #expect(response.detailPaths == [pointer])
+                }
+            }
+            try await client.execute(
+                uri: "/events/batch", method: .post, headers: jsonHeaders,
+                body: ByteBuffer(string: "[\(envelope()),\(envelope(payload: #"{"k\u0000":1}"#))]")
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.detailPaths == ["/1/payload/k\u{0}"])
+            }
+        }
+    }
+
+    @Test("a record larger than the broker accepts is 413 payload_too_large, without Retry-After")
+    func recordTooLarge() async throws {
+        let harness = try await GatewayHarness.make(extraEnvironment: [
+            "MAX_EVENT_BYTES": "65536", "KAFKA_PROPERTY_MESSAGE_MAX_BYTES": "10000",
+        ])
+        let large = envelope(payload: #"{"blob":"\#(String(repeating: "x", count: 20_000))"}"#)
+        try await harness.test { client in
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: large)
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.errorCode == "payload_too_large")
+                #expect(response.headers[.retryAfter] == nil)
+            }
+            try await client.execute(
+                uri: "/events/batch", method: .post, headers: jsonHeaders,
+                body: ByteBuffer(string: "[\(envelope()),\(large)]")
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.json["accepted"] as? Int == 1)
+                let statuses = (response.json["results"] as? [[String: Any]])?.compactMap { $0["status"] as? String }
+                #expect(statuses == ["accepted", "failed"])
+            }
+        }
+    }
+
+    @Test("bodies beyond the in-flight budget are 503 overloaded with Retry-After; freed budget accepts again")
+    func inFlightBudget() async throws {
+        let harness = try await GatewayHarness.make()
+        let budget = harness.gateway.bodyBudget
+        try await harness.test { client in
+            #expect(budget.reserve(budget.limit - 100))
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())
+            ) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.errorCode == "overloaded")
+                #expect(response.headers[.retryAfter] == "1")
+            }
+            budget.release(budget.limit - 100)
+            try await client.execute(
+                uri: "/events", method: .post, headers: jsonHeaders, body: ByteBuffer(string: envelope())
+            ) { response in
+                #expect(response.status == .accepted)
+            }
+            #expect(budget.inUse == 0)
+        }
+    }
+
+    @Test("only a failure a retry can mend is 503 with Retry-After")
+    func produceFailureAnswers() {
+        let unknown = APIError.produceFailed(KafkaError(code: .unknownTopicOrPartition, message: "no"), topic: "t")
+        #expect(unknown.status == .internalServerError)
+        #expect(unknown.code == "topic_not_found")
+        #expect(unknown.headers[.retryAfter] == nil)
+        let local = APIError.produceFailed(KafkaError(code: .unknownTopic, message: "no"), topic: "t")
+        #expect(local.code == "topic_not_found")
+        let slow = APIError.produceFailed(KafkaError(code: .messageTimedOut, message: "slow"), topic: "t")
+        #expect(slow.status == .serviceUnavailable)
+        #expect(slow.headers[.retryAfter] == "2")
+        let full = APIError.produceFailed(KafkaError(code: .queueFull, message: "full"), topic: "t")
+        #expect(full.headers[.retryAfter] == "1")
+    }
+
+    @Test("settings that would break a guarantee or can never work refuse to start, naming the variable")
+    func guardedSettings() {
+        let base = ["PUNK_RECORDS_API_TOKEN": token]
+        let refused: [[String: String]] = [
+            ["KAFKA_PROPERTY_ACKS": "1"], ["KAFKA_PROPERTY_REQUEST_REQUIRED_ACKS": "0"],
+            ["KAFKA_PROPERTY_ENABLE_IDEMPOTENCE": "false"], ["KAFKA_TOPIC": "bad topic"],
+            ["KAFKA_TOPIC_ROUTES": "task.=bad/topic"], ["MAX_IN_FLIGHT_BODY_BYTES": "100000"],
+        ]
+        for extra in refused {
+            do {
+                _ = try GatewayConfiguration(environment: EnvironmentReader(base.merging(extra) { $1 }))
+                Issue.record("accepted \(extra)")
+            } catch {
+                #expect(
+                    error.description.contains(extra.keys.first!) || error.description.contains("topic"), "\(error)")
+                #expect(!error.description.contains("\n"))
+            }
+        }
+        #expect(throws: Never.self) {
+            try GatewayConfiguration(
+                environment: EnvironmentReader(
+                    base.merging(["KAFKA_PROPERTY_ACKS": "all", "KAFKA_PROPERTY_LINGER_MS": "5"]) { $1 }))
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import EventModel
+import Foundation
+import Kafka
+import Postgres
+import TestSupport
+import Testing
+
+/// The hardening promises: no record, setting or stuck dependency stalls, crashes or leaks.
+@Suite("Persister at the edges", .serialized)
+struct PersisterEdgeTests {
+    @Test("a record whose dead-letter copy is over the producer's limit is cut to fit; the partition moves on")
+    func oversizedDeadLetter() async throws {
+        let harness = try await PersisterHarness.make(partitions: 1)
+        var configuration = KafkaProducerConfiguration(
+            client: KafkaClientConfiguration(
+                bootstrapServers: harness.brokers, additionalProperties: ["message.max.bytes": "4000000"]))
+        configuration.deliveryTimeout = .seconds(20)
+        let producer = try KafkaProducer(configuration: configuration, logger: TestEnvironment.logger)
+        let huge = [UInt8](repeating: UInt8(ascii: "x"), count: 1_500_000)
+        var values: [(key: String?, value: [UInt8])] = [(key: "huge", value: huge)]
+        values += (0..<50).map { (key: nil, value: Events.canonical(index: $0)) }
+        try await harness.produce(values, using: producer)
+        let persister = try harness.start()
+        #expect(try await harness.waitForRows(50) == 50)
+        let deadLetters = try await TestEnvironment.readTopic(
+            harness.deadLetterTopic, brokers: harness.brokers, count: 1)
+        let copy = try #require(deadLetters.first)
+        #expect(copy.value.count < 1_000_000 && copy.value.count > 900_000)
+        #expect(copy.header(RecordHeaderName.dlqReason) == Array("invalid_json".utf8))
+        #expect(
+            copy.header(RecordHeaderName.dlqTruncated).map { String(decoding: $0, as: UTF8.self) }?.hasPrefix(
+                "value cut from 1500000") == true)
+        #expect(harness.stop(persister))
+        await producer.close()
+    }
+
+    @Test("a legacy record redriven twice is one row; of two records of one event the storable one is the row")
+    func idempotencyHoles() async throws {
+        let harness = try await PersisterHarness.make(partitions: 1)
+        let migrate = try harness.start(["migrate"])
+        #expect(migrate.waitForExit(timeout: .seconds(60)))
+        let connection = try await harness.connect()
+        try await connection.query("ALTER TABLE events ADD CONSTRAINT no_poison CHECK (event_type <> 'poison.row')")
+        let producer = try harness.producer()
+        let original: [(String, [UInt8])] = [
+            (RecordHeaderName.dlqOriginalTopic, Array("legacy-origin".utf8)),
+            (RecordHeaderName.dlqOriginalPartition, Array("4".utf8)),
+            (RecordHeaderName.dlqOriginalOffset, Array("977".utf8)),
+        ]
+        let shared = UUID()
+        let records = [
+            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.legacy(index: 1), headers: original),
+            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.legacy(index: 1), headers: original),
+            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(shared, type: "poison.row")),
+            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(shared, type: "task.created")),
+        ]
+        for result in await producer.send(records) { _ = try result.get() }
+        let persister = try harness.start()
+        #expect(try await harness.waitForRows(2) == 2)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await harness.rowCount() == 2)
+        let legacyID = UUID(version5Namespace: .punkRecordsNamespace, name: "legacy-origin/4/977")
+        let rows = try await connection.query("SELECT event_id::text AS id, event_type FROM events ORDER BY event_type")
+        #expect(rows.rows.map { $0[0] } == [shared.canonicalString, legacyID.canonicalString])
+        #expect(rows.rows.map { $0[1] } == ["task.created", "task.updated"])
+        #expect(harness.stop(persister))
+        await producer.close()
+    }
+
+    @Test(
+        "settings that would break a guarantee, a malformed DATABASE_URL, a bad pattern, a taken port: one line, exit")
+    func badSettings() async throws {
+        let harness = try await PersisterHarness.make(partitions: 1)
+        let cases: [(environment: [String: String], says: String)] = [
+            (["DATABASE_URL": "postgres://svc:s3cret-pw@127.0.0.1:5432/x?no_such_option=1"], "DATABASE_URL"),
+            (["DATABASE_URL": "postgres://svc:s3cret-pw@[::1/x"], "DATABASE_URL"),
+            (["KAFKA_PROPERTY_ENABLE_AUTO_COMMIT": "true"], "KAFKA_PROPERTY_ENABLE_AUTO_COMMIT"),
+            (["KAFKA_PROPERTY_GROUP_ID": "elsewhere"], "KAFKA_PROPERTY_GROUP_ID"),
+            (["KAFKA_PROPERTY_ACKS": "1"], "KAFKA_PROPERTY_ACKS"),
+            (["KAFKA_TOPICS": "^events-[a"], "not a valid regular expression"),
+        ]
+        for (environment, says) in cases {
+            let (status, output) = try harness.runToExit(environment: environment, timeout: .seconds(10))
+            #expect(status == 2, "\(environment)")
+            #expect(output.contains(says), "\(output)")
+            #expect(!output.contains("s3cret-pw"), "\(output)")
+            #expect(output.split(separator: "\n").count == 1, "\(output)")
+        }
+        // Well-formed but impossible settings are refused when connecting: at once, not waited on.
+        let (refused, refusal) = try harness.runToExit(
+            environment: ["DATABASE_URL": "postgres://svc:s3cret-pw@127.0.0.1:5432/x?sslmode=bogus"],
+            timeout: .seconds(20))
+        #expect(refused != 0 && refused != -1, "\(refusal)")
+        #expect(!refusal.contains("s3cret-pw"), "\(refusal)")
+        let taken = try ListeningSocket()
+        let (status, output) = try harness.runToExit(
+            environment: ["METRICS_PORT": String(taken.port)], timeout: .seconds(30))
+        #expect(status != 0)
+        #expect(output.contains("METRICS_PORT=\(taken.port) cannot be bound"), "\(output)")
+    }
+
+    @Test("SIGTERM while waiting for the database at start: /live answers meanwhile, exit 0 at once")
+    func sigtermWhileWaitingForDatabase() async throws {
+        let harness = try await PersisterHarness.make(partitions: 1)
+        let port = Int.random(in: 20000...29999)
+        let persister = try harness.start(
+            environment: ["DATABASE_URL": "postgres://postgres@127.0.0.1:1/none", "METRICS_PORT": String(port)])
+        #expect(
+            await TestEnvironment.eventually(timeout: .seconds(10)) {
+                HTTPProbe.status(port: port, path: "/live") == 200
+            })
+        #expect(HTTPProbe.status(port: port, path: "/ready") == 503)
+        let started = ContinuousClock.now
+        #expect(harness.stop(persister))
+        #expect(persister.terminationStatus == 0)
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test("PostgreSQL frozen: /health answers within 2 s; SIGTERM during the stuck write exits in time; nothing lost")
+    func frozenDatabase() async throws {
+        let harness = try await PersisterHarness.make(partitions: 2)
+        let port = Int.random(in: 20000...29999)
+        let first = try harness.start(environment: ["METRICS_PORT": String(port)])
+        let producer = try harness.producer()
+        try await harness.produce((0..<500).map { (key: nil, value: Events.canonical(index: $0)) }, using: producer)
+        #expect(try await harness.waitForRows(500) == 500)
+        try TestStack.run("freeze-postgres")
+        var thawed = false
+        defer { if !thawed { try? TestStack.run("thaw-postgres") } }
+        try await harness.produce((500..<1000).map { (key: nil, value: Events.canonical(index: $0)) }, using: producer)
+        try await Task.sleep(for: .seconds(3))
+        let asked = ContinuousClock.now
+        let health = HTTPProbe.status(port: port, path: "/health", timeout: .seconds(5))
+        #expect(ContinuousClock.now - asked < .seconds(2))
+        #expect(health == 503)
+        #expect(HTTPProbe.status(port: port, path: "/live") == 200)
+        let stopping = ContinuousClock.now
+        kill(first.processIdentifier, SIGTERM)
+        #expect(first.waitForExit(timeout: .seconds(45)))
+        #expect(ContinuousClock.now - stopping < .seconds(45))
+        try TestStack.run("thaw-postgres")
+        thawed = true
+        let second = try harness.start()
+        #expect(try await harness.waitForRows(1000, timeout: .seconds(120)) == 1000)
+        let distinct = try await harness.connect().query("SELECT count(DISTINCT event_id) AS c FROM events")
+        #expect(distinct[0, "c"] == "1000")
+        #expect(harness.stop(second))
+        await producer.close()
+    }
+}
+
+/// A port that something already listens on.
+final class ListeningSocket {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = INADDR_ANY
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                _ = bind(descriptor, pointer, length)
+                _ = listen(descriptor, 1)
+                _ = getsockname(descriptor, pointer, &length)
+            }
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
+}
