@@ -46,7 +46,8 @@ struct JSONSchemaValidationTests {
                 "/payload/extra: is not an allowed property",
             ])
         #expect(
-            try violationLines(schema, #"{"task_id": 1, "title": "t", "priority": "LOW", "a/b~c": 0}"#, at: "/3/payload")
+            try violationLines(
+                schema, #"{"task_id": 1, "title": "t", "priority": "LOW", "a/b~c": 0}"#, at: "/3/payload")
                 == ["/3/payload/a~1b~0c: must be at least 1"])
         #expect(try violationLines(schema, "[]") == ["/: must be an object, not an array"])
         #expect(schema.isValid(try jsonValue(#"{"task_id": 1, "title": "ten chars!", "priority": "HIGH"}"#)))
@@ -131,9 +132,10 @@ struct JSONSchemaValidationTests {
         let escapes = try compiledSchema(
             ##"{"$defs": {"a/b": {"type": "string"}, "c%d": {"type": "integer"}, "e~f": {"$ref": "#"}},"##
                 + ##""properties": {"x": {"$ref": "#/$defs/a~1b"}, "y": {"$ref": "#/$defs/c%25d"}}}"##)
-        #expect(try violationLines(escapes, #"{"x": 1, "y": "s"}"#) == [
-            "/x: must be a string, not a number", "/y: must be an integer, not a string",
-        ])
+        #expect(
+            try violationLines(escapes, #"{"x": 1, "y": "s"}"#) == [
+                "/x: must be a string, not a number", "/y: must be an integer, not a string",
+            ])
         let tree = try compiledSchema(
             #"{"$id": "https://example.com/tree", "type": "object", "properties": {"children": "#
                 + #"{"type": "array", "items": {"$ref": "node"}}}, "$defs": {"node": {"$id": "node", "#
@@ -141,7 +143,25 @@ struct JSONSchemaValidationTests {
         #expect(
             try violationLines(tree, #"{"children": [{"value": 1, "next": {"children": [{"value": "x"}]}}]}"#)
                 == ["/children/0/next/children/0/value: must be a number, not a string"])
-        #expect(try compiledSchema(##"{"$ref": "#leaf", "$defs": {"l": {"$anchor": "leaf", "type": "null"}}}"##).isValid(.null))
+        #expect(
+            try compiledSchema(##"{"$ref": "#leaf", "$defs": {"l": {"$anchor": "leaf", "type": "null"}}}"##).isValid(
+                .null))
+    }
+}
+
+@Suite("JSON Schema: sharing")
+struct JSONSchemaSharingTests {
+    @Test("one compiled schema (patterns included) serves concurrent validations")
+    func concurrentUse() async throws {
+        let schema = try compiledSchema(#"{"patternProperties": {"^x-": {"pattern": "^[a-z]+$"}}}"#)
+        let value = try jsonValue(#"{"x-a": "abc", "x-b": "ABC", "y": "ABC"}"#)
+        let total = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<64 {
+                group.addTask { (0..<50).reduce(0) { count, _ in count + schema.validate(value).violations.count } }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(total == 64 * 50)
     }
 }
 
@@ -150,7 +170,10 @@ struct JSONSchemaLoadTests {
     @Test(
         "an unsupported or malformed keyword is an error naming it and its pointer",
         arguments: [
-            (#"{"properties": {"title": {"type": "string", "maxLenght": 3}}}"#, "/properties/title/maxLenght", "maxLenght"),
+            (
+                #"{"properties": {"title": {"type": "string", "maxLenght": 3}}}"#, "/properties/title/maxLenght",
+                "maxLenght"
+            ),
             (#"{"unevaluatedProperties": false}"#, "/unevaluatedProperties", "unevaluatedProperties"),
             (#"{"$schema": "http://json-schema.org/draft-07/schema#"}"#, "/$schema", "$schema"),
             (#"{"items": {"pattern": "^(abc"}}"#, "/items/pattern", "pattern"),
@@ -176,7 +199,9 @@ struct JSONSchemaLoadTests {
         #expect(schemaLoadError("{")?.reason.hasPrefix("not JSON: ") == true)
         #expect(schemaLoadError(#"{"properties": {"a": 3}}"#)?.pointer == "/properties/a")
         #expect(schemaLoadError(##"{"$ref": "#"}"##)?.reason == "the schema applies itself to the same value endlessly")
-        #expect(schemaLoadError(##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}}"##) != nil)
+        #expect(
+            schemaLoadError(##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}}"##)
+                != nil)
         #expect(schemaLoadError(##"{"properties": {"next": {"$ref": "#"}}}"##) == nil)
         #expect(schemaLoadError(#"{"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "t"}"#) == nil)
         let error = SchemaLoadError(file: "schemas/a/1.json", pointer: "/x", keyword: "x", reason: "bad")

@@ -156,8 +156,9 @@ enum FormatSyntax {
                 index += 3
                 continue
             }
-            guard isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":")
-                || byte == UInt8(ascii: "@") || extra.utf8.contains(byte)
+            guard
+                isUnreserved(byte) || isSubDelimiter(byte) || byte == UInt8(ascii: ":")
+                    || byte == UInt8(ascii: "@") || extra.utf8.contains(byte)
             else { return false }
             index += 1
         }

@@ -153,7 +153,8 @@ struct SchemaCompiler {
         let target = base.resolving(SchemaURI(parsing: text))
         let resource = target.withoutFragment
         guard let resourceLocation = resources[resource] else {
-            throw error(location, "$ref", "cannot resolve \"\(text)\": only references within this document are supported")
+            throw error(
+                location, "$ref", "cannot resolve \"\(text)\": only references within this document are supported")
         }
         let fragment = target.fragment ?? ""
         if fragment.isEmpty { return try node(at: resourceLocation) }

@@ -31,7 +31,8 @@ extension SchemaEvaluator {
             }
         }
         if let items = rules.items, elements.count > rules.prefixItems.count {
-            for index in rules.prefixItems.count..<elements.count where !evaluate(items, elements[index], at: .index(index)) {
+            for index in rules.prefixItems.count..<elements.count
+            where !evaluate(items, elements[index], at: .index(index)) {
                 valid = false
                 guard continues else { return false }
             }

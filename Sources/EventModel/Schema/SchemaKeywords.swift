@@ -261,7 +261,8 @@ struct SchemaNodeBuilder {
                 rules.dependentRequired.append((entry.name, try uniqueNames(keyword, entry.value)))
             }
         case "properties":
-            for (name, schema) in try schemaMap(keyword, value, compiler: &compiler) where rules.properties[name] == nil {
+            for (name, schema) in try schemaMap(keyword, value, compiler: &compiler) where rules.properties[name] == nil
+            {
                 rules.properties[name] = schema
             }
         case "patternProperties":

@@ -26,7 +26,8 @@ public struct SchemaKey: Sendable, Hashable, Comparable, CustomStringConvertible
     /// envelope's `event_type` rule and the version is 1 to 32 characters, as in the envelope.
     var problem: String? {
         if eventType.utf8.count > 128 || !FieldValidator.isValidEventType(eventType) {
-            return "\"\(eventType)\" is not an event type (1 to 128 characters matching ^[a-z][a-z0-9]*([._-][a-z0-9]+)*$)"
+            return
+                "\"\(eventType)\" is not an event type (1 to 128 characters matching ^[a-z][a-z0-9]*([._-][a-z0-9]+)*$)"
         }
         if !(1...32).contains(eventVersion.unicodeScalars.count) {
             return "\"\(eventVersion)\" is not an event version (1 to 32 characters)"
@@ -51,7 +52,9 @@ public struct SchemaRegistry: Sendable {
         var entries: [SchemaKey: Entry] = [:]
         for key in documents.keys.sorted() {
             let file = "\(key).json"
-            if let problem = key.problem { throw SchemaLoadError(file: file, pointer: "", keyword: nil, reason: problem) }
+            if let problem = key.problem {
+                throw SchemaLoadError(file: file, pointer: "", keyword: nil, reason: problem)
+            }
             let bytes = documents[key] ?? []
             do throws(SchemaLoadError) {
                 entries[key] = Entry(schema: try JSONSchema.compile(bytes), document: bytes)
