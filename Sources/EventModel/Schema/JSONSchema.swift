@@ -41,7 +41,7 @@ public struct JSONSchema: Sendable {
         limit: Int = JSONSchema.defaultViolationLimit
     ) -> SchemaReport {
         var evaluator = SchemaEvaluator(nodes: nodes, collecting: true, limit: max(limit, 0), prefix: pointer)
-        evaluator.reportDuplicateNames(value)
+        if !evaluator.hasNoDuplicateNames(value) { evaluator.reportDuplicateNames(value) }
         _ = evaluator.evaluate(0, value)
         return SchemaReport(violations: evaluator.violations, isTruncated: evaluator.isTruncated)
     }

@@ -60,7 +60,8 @@ public enum JSONValue: Sendable, Hashable {
         case (.null, .null): true
         case (.bool(let left), .bool(let right)): left == right
         case (.number(let left), .number(let right)): left == right
-        case (.string(let left), .string(let right)): left.utf8.elementsEqual(right.utf8)
+        case (.string(let left), .string(let right)):
+            left.utf8.count == right.utf8.count && left.utf8.elementsEqual(right.utf8)
         case (.array(let left), .array(let right)): left == right
         case (.object(let left), .object(let right)): left == right
         default: false
@@ -139,20 +140,23 @@ public struct JSONObject: Sendable, Hashable {
 
     init(_ members: [Member]) {
         self.members = members
-        var seen: [String: Int] = [:]
-        var hasDuplicates = false
-        if members.count > 1 {
-            seen.reserveCapacity(members.count)
-            for (position, member) in members.enumerated() {
-                if seen[member.name] == nil {
-                    seen[member.name] = position
-                } else {
-                    hasDuplicates = true
-                }
+        if members.count > Self.indexThreshold {
+            var index: [String: Int] = [:]
+            index.reserveCapacity(members.count)
+            for (position, member) in members.enumerated() where index[member.name] == nil {
+                index[member.name] = position
             }
+            self.index = index
+            self.hasDuplicateNames = index.count < members.count
+        } else {
+            // Small objects (the usual payload) are checked pairwise: no dictionary to allocate.
+            var hasDuplicates = false
+            for later in members.indices.dropFirst() where !hasDuplicates {
+                hasDuplicates = members[..<later].contains { $0.name == members[later].name }
+            }
+            self.index = nil
+            self.hasDuplicateNames = hasDuplicates
         }
-        self.hasDuplicateNames = hasDuplicates
-        self.index = members.count > Self.indexThreshold ? seen : nil
     }
 
     public var count: Int { members.count }

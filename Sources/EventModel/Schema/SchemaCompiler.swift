@@ -14,7 +14,7 @@ struct SchemaCompiler {
     /// Plain-name fragments (`$anchor`) by absolute URI with fragment.
     private var anchors: [SchemaURI: String] = [:]
     private var indexByLocation: [String: Int] = [:]
-    private(set) var nodes: [SchemaNode] = []
+    private(set) var nodes: [SchemaRules] = []
     private var locations: [String] = []
 
     static func compile(_ document: JSONValue) throws(SchemaLoadError) -> [SchemaNode] {
@@ -23,7 +23,7 @@ struct SchemaCompiler {
         if compiler.resources[SchemaURI.defaultBase] == nil { compiler.resources[SchemaURI.defaultBase] = "" }
         _ = try compiler.node(at: "")
         try compiler.refuseInPlaceCycles()
-        return compiler.nodes
+        return compiler.nodes.map(SchemaNode.init)
     }
 
     // MARK: Pass 1: identifiers
@@ -91,17 +91,18 @@ struct SchemaCompiler {
             throw error(location, nil, "no value at this location")
         }
         let index = nodes.count
-        nodes.append(SchemaNode())
+        nodes.append(SchemaRules())
         locations.append(location)
         indexByLocation[location] = index
         nodes[index] = try compileSchema(value, at: location)
         return index
     }
 
-    private mutating func compileSchema(_ value: JSONValue, at location: String) throws(SchemaLoadError) -> SchemaNode {
+    private mutating func compileSchema(_ value: JSONValue, at location: String) throws(SchemaLoadError) -> SchemaRules
+    {
         switch value {
         case .bool(let flag):
-            var node = SchemaNode()
+            var node = SchemaRules()
             node.constant = flag
             return node
         case .object(let object):

@@ -1,6 +1,6 @@
 /// The array and object keywords, and the duplicate-name check.
 extension SchemaEvaluator {
-    mutating func checkArray(_ elements: [JSONValue], _ rules: SchemaNode.ArrayRules) -> Bool {
+    mutating func checkArray(_ elements: [JSONValue], _ rules: SchemaRules.ArrayRules) -> Bool {
         var valid = true
         if let minimum = rules.minItems, elements.count < minimum {
             report("must have at least \(minimum) item\(minimum == 1 ? "" : "s")")
@@ -57,7 +57,7 @@ extension SchemaEvaluator {
         return valid
     }
 
-    mutating func checkObject(_ object: JSONObject, _ rules: SchemaNode.ObjectRules) -> Bool {
+    mutating func checkObject(_ object: JSONObject, _ rules: SchemaRules.ObjectRules) -> Bool {
         var valid = true
         if let minimum = rules.minProperties, object.count < minimum {
             report("must have at least \(minimum) propert\(minimum == 1 ? "y" : "ies")")
@@ -97,7 +97,7 @@ extension SchemaEvaluator {
     }
 
     /// `properties`, `patternProperties`, `additionalProperties` and `propertyNames` for one member.
-    private mutating func checkMember(_ member: JSONObject.Member, _ rules: SchemaNode.ObjectRules) -> Bool {
+    private mutating func checkMember(_ member: JSONObject.Member, _ rules: SchemaRules.ObjectRules) -> Bool {
         var valid = true
         let token = PathToken.name(member.name)
         if let names = rules.propertyNames, !probe(names, .string(member.name)) {
@@ -121,7 +121,7 @@ extension SchemaEvaluator {
             }
         }
         if !matched, let additional = rules.additionalProperties {
-            if nodes[additional].constant == false {
+            if nodes[additional].rules.constant == false {
                 report("is not an allowed property", at: token)
                 valid = false
             } else if !evaluate(additional, member.value, at: token) {

@@ -55,6 +55,7 @@ struct SchemaEvaluator {
 
     /// Evaluates a subschema one level below the current location.
     mutating func evaluate(_ index: Int, _ value: JSONValue, at token: PathToken) -> Bool {
+        guard collecting else { return evaluate(index, value) }  // locations only matter for reports
         path.append(token)
         defer { path.removeLast() }
         return evaluate(index, value)
@@ -69,7 +70,7 @@ struct SchemaEvaluator {
 
     mutating func evaluate(_ index: Int, _ value: JSONValue) -> Bool {
         let node = nodes[index]
-        if let constant = node.constant {
+        if let constant = node.rules.constant {
             if !constant { report("is not allowed") }
             return constant
         }
@@ -81,59 +82,59 @@ struct SchemaEvaluator {
         defer { depth -= 1 }
         var valid = true
         // Each check below: on failure, note it and stop unless every violation is wanted.
-        if let types = node.types, !types.allows(value) {
+        if let types = node.rules.types, !types.allows(value) {
             report("must be \(types.phrase), not \(value.article)")
             valid = false
             guard continues else { return false }
         }
-        if let values = node.enumValues, !values.contains(value) {
+        if let values = node.rules.enumValues, !values.contains(value) {
             report(Self.enumMessage(values))
             valid = false
             guard continues else { return false }
         }
-        if let constant = node.constValue, constant != value {
+        if let constant = node.rules.constValue, constant != value {
             report("must be \(constant.jsonText)")
             valid = false
             guard continues else { return false }
         }
         switch value {
         case .number(let number):
-            if let rules = node.number, !checkNumber(number, rules) {
+            if let numberRules = node.rules.number, !checkNumber(number, numberRules) {
                 valid = false
                 guard continues else { return false }
             }
         case .string(let text):
-            if let rules = node.string, !checkString(text, rules) {
+            if let stringRules = node.rules.string, !checkString(text, stringRules) {
                 valid = false
                 guard continues else { return false }
             }
         case .array(let elements):
-            if let rules = node.array, !checkArray(elements, rules) {
+            if let arrayRules = node.rules.array, !checkArray(elements, arrayRules) {
                 valid = false
                 guard continues else { return false }
             }
         case .object(let object):
-            if let rules = node.object, !checkObject(object, rules) {
+            if let objectRules = node.rules.object, !checkObject(object, objectRules) {
                 valid = false
                 guard continues else { return false }
             }
         case .null, .bool:
             break
         }
-        if let ref = node.ref, !evaluate(ref, value) {
+        if let ref = node.rules.ref, !evaluate(ref, value) {
             valid = false
             guard continues else { return false }
         }
-        for schema in node.allOf where !evaluate(schema, value) {
+        for schema in node.rules.allOf where !evaluate(schema, value) {
             valid = false
             guard continues else { return false }
         }
-        if let anyOf = node.anyOf, !anyOf.contains(where: { probe($0, value) }) {
+        if let anyOf = node.rules.anyOf, !anyOf.contains(where: { probe($0, value) }) {
             report("must match at least one of the \(anyOf.count) schemas in anyOf")
             valid = false
             guard continues else { return false }
         }
-        if let oneOf = node.oneOf {
+        if let oneOf = node.rules.oneOf {
             var matches = 0
             for schema in oneOf where probe(schema, value) {
                 matches += 1
@@ -145,12 +146,12 @@ struct SchemaEvaluator {
                 guard continues else { return false }
             }
         }
-        if let not = node.not, probe(not, value) {
+        if let not = node.rules.not, probe(not, value) {
             report("must not match the schema in not")
             valid = false
             guard continues else { return false }
         }
-        if let condition = node.condition {
+        if let condition = node.rules.condition {
             let branch = probe(condition.test, value) ? condition.then : condition.otherwise
             if let branch, !evaluate(branch, value) {
                 valid = false
@@ -165,7 +166,7 @@ struct SchemaEvaluator {
         return "must be one of \(shown)\(values.count > 10 ? ", …" : "")"
     }
 
-    private mutating func checkNumber(_ number: JSONNumber, _ rules: SchemaNode.NumberRules) -> Bool {
+    private mutating func checkNumber(_ number: JSONNumber, _ rules: SchemaRules.NumberRules) -> Bool {
         var valid = true
         if let divisor = rules.multipleOf, !number.isMultiple(of: divisor) {
             report("must be a multiple of \(divisor)")
@@ -194,7 +195,7 @@ struct SchemaEvaluator {
         return valid
     }
 
-    private mutating func checkString(_ text: String, _ rules: SchemaNode.StringRules) -> Bool {
+    private mutating func checkString(_ text: String, _ rules: SchemaRules.StringRules) -> Bool {
         var valid = true
         if rules.minLength != nil || rules.maxLength != nil {
             let length = text.unicodeScalars.count

@@ -36,7 +36,7 @@ enum SchemaKeyword {
 struct SchemaNodeBuilder {
     let location: String
     let base: SchemaURI
-    private(set) var node = SchemaNode()
+    private(set) var node = SchemaRules()
 
     init(location: String, base: SchemaURI) {
         self.location = location
@@ -107,7 +107,7 @@ struct SchemaNodeBuilder {
         case "not":
             node.not = try subschema(keyword, compiler: &compiler)
         case "if":
-            var condition = SchemaNode.Condition(test: try subschema(keyword, compiler: &compiler))
+            var condition = SchemaRules.Condition(test: try subschema(keyword, compiler: &compiler))
             if object["then"] != nil { condition.then = try subschema("then", compiler: &compiler) }
             if object["else"] != nil { condition.otherwise = try subschema("else", compiler: &compiler) }
             node.condition = condition
@@ -195,7 +195,7 @@ struct SchemaNodeBuilder {
     }
 
     private mutating func addNumberRule(_ keyword: String, _ value: JSONValue) throws(SchemaLoadError) {
-        var rules = node.number ?? SchemaNode.NumberRules()
+        var rules = node.number ?? SchemaRules.NumberRules()
         let bound = try number(keyword, value)
         switch keyword {
         case "multipleOf":
@@ -210,7 +210,7 @@ struct SchemaNodeBuilder {
     }
 
     private mutating func addStringRule(_ keyword: String, _ value: JSONValue) throws(SchemaLoadError) {
-        var rules = node.string ?? SchemaNode.StringRules()
+        var rules = node.string ?? SchemaRules.StringRules()
         switch keyword {
         case "minLength": rules.minLength = try count(keyword, value)
         case "maxLength": rules.maxLength = try count(keyword, value)
@@ -231,7 +231,7 @@ struct SchemaNodeBuilder {
     private mutating func addArrayRule(_ keyword: String, _ value: JSONValue, compiler: inout SchemaCompiler)
         throws(SchemaLoadError)
     {
-        var rules = node.array ?? SchemaNode.ArrayRules()
+        var rules = node.array ?? SchemaRules.ArrayRules()
         switch keyword {
         case "minItems": rules.minItems = try count(keyword, value)
         case "maxItems": rules.maxItems = try count(keyword, value)
@@ -250,7 +250,7 @@ struct SchemaNodeBuilder {
     private mutating func addObjectRule(_ keyword: String, _ value: JSONValue, compiler: inout SchemaCompiler)
         throws(SchemaLoadError)
     {
-        var rules = node.object ?? SchemaNode.ObjectRules()
+        var rules = node.object ?? SchemaRules.ObjectRules()
         switch keyword {
         case "minProperties": rules.minProperties = try count(keyword, value)
         case "maxProperties": rules.maxProperties = try count(keyword, value)

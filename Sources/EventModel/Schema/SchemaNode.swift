@@ -1,6 +1,18 @@
-/// One compiled (sub)schema. Subschemas are referred to by their index in the program's node
-/// array, so recursive `$ref`s need no reference cycles and the whole tree is a plain value.
-struct SchemaNode: Sendable {
+/// One compiled (sub)schema. Subschemas are referred to by their index in the schema's node
+/// array, so recursive `$ref`s need no reference cycles.
+///
+/// A class, so that the validator takes one reference to a node instead of copying (and
+/// retaining) every rule of it at each step.
+final class SchemaNode: Sendable {
+    let rules: SchemaRules
+
+    init(_ rules: SchemaRules) {
+        self.rules = rules
+    }
+}
+
+/// The keywords of one subschema, as the compiler fills them in.
+struct SchemaRules: Sendable {
     /// Set for the boolean schemas `true` and `false`; no other field is then used.
     var constant: Bool?
     var types: JSONTypeSet?
