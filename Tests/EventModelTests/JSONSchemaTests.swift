@@ -198,6 +198,9 @@ struct JSONSchemaLoadTests {
     func otherErrors() throws {
         #expect(schemaLoadError("{")?.reason.hasPrefix("not JSON: ") == true)
         #expect(schemaLoadError(#"{"properties": {"a": 3}}"#)?.pointer == "/properties/a")
+        #expect(
+            schemaLoadError(#"{"properties": {"a": {}, "b": {"type": "null", "type": "string"}}}"#)?.description
+                == "/properties/b/type: duplicate member name")
         #expect(schemaLoadError(##"{"$ref": "#"}"##)?.reason == "the schema applies itself to the same value endlessly")
         #expect(
             schemaLoadError(##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}}"##)

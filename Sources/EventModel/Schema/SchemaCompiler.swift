@@ -18,12 +18,35 @@ struct SchemaCompiler {
     private var locations: [String] = []
 
     static func compile(_ document: JSONValue) throws(SchemaLoadError) -> [SchemaNode] {
+        try refuseDuplicateNames(document, at: "")
         var compiler = SchemaCompiler(document: document)
         try compiler.scan(document, at: "", base: SchemaURI.defaultBase)
         if compiler.resources[SchemaURI.defaultBase] == nil { compiler.resources[SchemaURI.defaultBase] = "" }
         _ = try compiler.node(at: "")
         try compiler.refuseInPlaceCycles()
         return compiler.nodes.map(SchemaNode.init)
+    }
+
+    /// A repeated member name would leave it to the parser which keyword or property counts; the
+    /// envelope decoder refuses that for events, and the compiler refuses it for schemas.
+    private static func refuseDuplicateNames(_ value: JSONValue, at location: String) throws(SchemaLoadError) {
+        switch value {
+        case .object(let object):
+            var seen: Set<String> = []
+            for member in object.members {
+                let memberLocation = location + "/" + JSONPointer.escape(member.name)
+                guard seen.insert(member.name).inserted else {
+                    throw SchemaLoadError(pointer: memberLocation, keyword: nil, reason: "duplicate member name")
+                }
+                try refuseDuplicateNames(member.value, at: memberLocation)
+            }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                try refuseDuplicateNames(element, at: location + "/\(index)")
+            }
+        default:
+            break
+        }
     }
 
     // MARK: Pass 1: identifiers
