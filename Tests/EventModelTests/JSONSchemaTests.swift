@@ -62,6 +62,14 @@ struct JSONSchemaValidationTests {
         #expect(try violationLines(schema, #""abc""#) == ["/: must be at most 2 characters"])
     }
 
+    @Test("member names match by code points, not by canonical equivalence")
+    func memberNamesByCodePoints() throws {
+        let schema = try compiledSchema(#"{"required": ["\u00e9"], "properties": {"\u00e9": {"type": "string"}}}"#)
+        #expect(try violationLines(schema, #"{"e\u0301": 1}"#) == ["/\u{e9}: is required"])
+        #expect(try violationLines(schema, #"{"\u00e9": 1}"#) == ["/\u{e9}: must be a string, not a number"])
+        #expect(try violationLines(schema, #"{"\u00e9": "x", "e\u0301": 1}"#).isEmpty)
+    }
+
     @Test("combinators are summarised in one message")
     func combinators() throws {
         let schema = try compiledSchema(

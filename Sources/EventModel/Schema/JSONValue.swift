@@ -61,7 +61,7 @@ public enum JSONValue: Sendable, Hashable {
         case (.bool(let left), .bool(let right)): left == right
         case (.number(let left), .number(let right)): left == right
         case (.string(let left), .string(let right)):
-            left.utf8.count == right.utf8.count && left.utf8.elementsEqual(right.utf8)
+            left.hasSameCodePoints(as: right)
         case (.array(let left), .array(let right)): left == right
         case (.object(let left), .object(let right)): left == right
         default: false
@@ -74,8 +74,7 @@ public enum JSONValue: Sendable, Hashable {
         case .bool(let flag): hasher.combine(flag)
         case .number(let number): hasher.combine(number)
         case .string(let text):
-            hasher.combine(text.utf8.count)
-            for byte in text.utf8 { hasher.combine(byte) }
+            hasher.combine(MemberName(text))
         case .array(let elements): hasher.combine(elements)
         case .object(let object): hasher.combine(object)
         }
@@ -134,17 +133,17 @@ public struct JSONObject: Sendable, Hashable {
     /// Whether some name occurs twice.
     public let hasDuplicateNames: Bool
     /// First index of each name, built only for objects large enough for a linear scan to hurt.
-    private let index: [String: Int]?
+    private let index: [MemberName: Int]?
 
     private static let indexThreshold = 12
 
     init(_ members: [Member]) {
         self.members = members
         if members.count > Self.indexThreshold {
-            var index: [String: Int] = [:]
+            var index: [MemberName: Int] = [:]
             index.reserveCapacity(members.count)
-            for (position, member) in members.enumerated() where index[member.name] == nil {
-                index[member.name] = position
+            for (position, member) in members.enumerated() where index[MemberName(member.name)] == nil {
+                index[MemberName(member.name)] = position
             }
             self.index = index
             self.hasDuplicateNames = index.count < members.count
@@ -152,7 +151,7 @@ public struct JSONObject: Sendable, Hashable {
             // Small objects (the usual payload) are checked pairwise: no dictionary to allocate.
             var hasDuplicates = false
             for later in members.indices.dropFirst() where !hasDuplicates {
-                hasDuplicates = members[..<later].contains { $0.name == members[later].name }
+                hasDuplicates = members[..<later].contains { $0.name.hasSameCodePoints(as: members[later].name) }
             }
             self.index = nil
             self.hasDuplicateNames = hasDuplicates
@@ -161,11 +160,13 @@ public struct JSONObject: Sendable, Hashable {
 
     public var count: Int { members.count }
 
+    /// The first member with exactly this name (code points compared, as JSON Schema and
+    /// PostgreSQL's `jsonb` do; not Swift's canonical equivalence).
     public subscript(name: String) -> JSONValue? {
         if let index {
-            return index[name].map { members[$0].value }
+            return index[MemberName(name)].map { members[$0].value }
         }
-        return members.first { $0.name == name }?.value
+        return members.first { $0.name.hasSameCodePoints(as: name) }?.value
     }
 
     /// Equal when both have the same names with equal values, in any order.
@@ -182,11 +183,38 @@ public struct JSONObject: Sendable, Hashable {
         var combined = 0
         for member in members {
             var memberHasher = Hasher()
-            memberHasher.combine(member.name)
+            memberHasher.combine(MemberName(member.name))
             memberHasher.combine(member.value)
             combined = combined &+ memberHasher.finalize()
         }
         hasher.combine(members.count)
         hasher.combine(combined)
+    }
+}
+
+/// A member name as a dictionary key that compares code points rather than canonical equivalence,
+/// so that "é" and "e\u{301}" stay two names, as they are for every JSON consumer downstream.
+struct MemberName: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) {
+        self.text = text
+    }
+
+    static func == (lhs: MemberName, rhs: MemberName) -> Bool { lhs.text.hasSameCodePoints(as: rhs.text) }
+
+    func hash(into hasher: inout Hasher) {
+        let hashed: Void? = text.utf8.withContiguousStorageIfAvailable {
+            hasher.combine(bytes: UnsafeRawBufferPointer($0))
+        }
+        if hashed == nil {
+            for byte in text.utf8 { hasher.combine(byte) }
+        }
+    }
+}
+
+extension String {
+    func hasSameCodePoints(as other: String) -> Bool {
+        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
     }
 }

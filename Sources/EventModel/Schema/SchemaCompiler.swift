@@ -32,10 +32,10 @@ struct SchemaCompiler {
     private static func refuseDuplicateNames(_ value: JSONValue, at location: String) throws(SchemaLoadError) {
         switch value {
         case .object(let object):
-            var seen: Set<String> = []
+            var seen: Set<MemberName> = []
             for member in object.members {
                 let memberLocation = location + "/" + JSONPointer.escape(member.name)
-                guard seen.insert(member.name).inserted else {
+                guard seen.insert(MemberName(member.name)).inserted else {
                     throw SchemaLoadError(pointer: memberLocation, keyword: nil, reason: "duplicate member name")
                 }
                 try refuseDuplicateNames(member.value, at: memberLocation)

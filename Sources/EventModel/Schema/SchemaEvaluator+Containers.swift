@@ -106,7 +106,7 @@ extension SchemaEvaluator {
             guard continues else { return false }
         }
         var matched = false
-        if let schema = rules.properties[member.name] {
+        if let schema = rules.properties[MemberName(member.name)] {
             matched = true
             if !evaluate(schema, member.value, at: token) {
                 valid = false
@@ -136,9 +136,9 @@ extension SchemaEvaluator {
     mutating func reportDuplicateNames(_ value: JSONValue) {
         switch value {
         case .object(let object):
-            var seen: Set<String> = []
+            var seen: Set<MemberName> = []
             for member in object.members {
-                if object.hasDuplicateNames, !seen.insert(member.name).inserted {
+                if object.hasDuplicateNames, !seen.insert(MemberName(member.name)).inserted {
                     report("duplicate field", at: .name(member.name))
                 }
                 path.append(.name(member.name))

@@ -155,7 +155,9 @@ struct SchemaNodeBuilder {
         var names: [String] = []
         for element in list {
             guard case .string(let name) = element else { throw error(keyword, "must be an array of strings") }
-            guard !names.contains(name) else { throw error(keyword, "names \"\(name)\" twice") }
+            guard !names.contains(where: { $0.hasSameCodePoints(as: name) }) else {
+                throw error(keyword, "names \"\(name)\" twice")
+            }
             names.append(name)
         }
         return names
@@ -261,9 +263,9 @@ struct SchemaNodeBuilder {
                 rules.dependentRequired.append((entry.name, try uniqueNames(keyword, entry.value)))
             }
         case "properties":
-            for (name, schema) in try schemaMap(keyword, value, compiler: &compiler) where rules.properties[name] == nil
-            {
-                rules.properties[name] = schema
+            for (name, schema) in try schemaMap(keyword, value, compiler: &compiler)
+            where rules.properties[MemberName(name)] == nil {
+                rules.properties[MemberName(name)] = schema
             }
         case "patternProperties":
             for (name, schema) in try schemaMap(keyword, value, compiler: &compiler) {

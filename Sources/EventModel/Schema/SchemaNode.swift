@@ -60,7 +60,7 @@ struct SchemaRules: Sendable {
         var maxProperties: Int?
         var required: [String] = []
         var dependentRequired: [(name: String, required: [String])] = []
-        var properties: [String: Int] = [:]
+        var properties: [MemberName: Int] = [:]
         var patternProperties: [(pattern: CompiledPattern, schema: Int)] = []
         var additionalProperties: Int?
         var propertyNames: Int?
