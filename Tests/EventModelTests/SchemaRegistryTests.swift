@@ -84,6 +84,10 @@ struct SchemaRegistryTests {
             registry.check(event.envelope).violations.map(\.description) == [
                 "/payload/title: must be at most 3 characters"
             ])
+        let rejection = try #require(registry.rejection(for: event.envelope))
+        #expect(rejection.description == "schema_violation: /payload/title: must be at most 3 characters")
+        let valid = try EnvelopeDecoder().decodeEvent(body(["event_version": "\"1\"", "payload": #"{"title": "ok"}"#]))
+        #expect(registry.rejection(for: valid.envelope) == nil)
     }
 
     @Test(

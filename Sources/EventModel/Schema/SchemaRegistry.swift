@@ -120,6 +120,15 @@ public struct SchemaRegistry: Sendable {
         }
     }
 
+    /// `check` for a consumed record: `nil` when it passes, else the dead-letter reason with the
+    /// violations as its one-line `dlq-error`.
+    public func rejection(for envelope: EventEnvelope) -> RecordRejection? {
+        let report = check(envelope, limit: 10)
+        guard !report.isValid else { return nil }
+        let listed = report.violations.map(\.description).joined(separator: "; ")
+        return RecordRejection(reason: .schemaViolation, message: listed + (report.isTruncated ? "; …" : ""))
+    }
+
     /// `check` for a decoded envelope.
     public func check(
         _ envelope: EventEnvelope,
