@@ -124,6 +124,19 @@ struct JSONSchemaValidationTests {
         #expect(try violationLines(bound, "-1e-29") == ["/: must be greater than -1e-30"])
     }
 
+    @Test("the deepest value the scanner accepts validates through a recursive schema")
+    func deepRecursion() throws {
+        let schema = try compiledSchema(
+            ##"{"$defs": {"n": {"type": ["array", "number"], "items": {"$ref": "#/$defs/n"}}}, "$ref": "#/$defs/n"}"##)
+        let depth = 255
+        let valid = String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)
+        #expect(schema.isValid(try jsonValue(valid)))
+        let invalid = String(repeating: "[", count: depth) + "\"x\"" + String(repeating: "]", count: depth)
+        let report = schema.validate(try jsonValue(invalid))
+        #expect(report.violations.count == 1)
+        #expect(report.violations.first?.pointer == String(repeating: "/0", count: depth))
+    }
+
     @Test("a repeated member name is reported, and every occurrence is validated")
     func duplicateNames() throws {
         let schema = try compiledSchema(#"{"properties": {"a": {"maximum": 1}}}"#)
