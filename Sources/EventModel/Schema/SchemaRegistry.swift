@@ -45,6 +45,8 @@ public struct SchemaRegistry: Sendable {
     }
 
     public let policy: SchemaPolicy
+    /// The registered pairs, sorted (what `GET /schemas` lists).
+    public let keys: [SchemaKey]
     private let entries: [SchemaKey: Entry]
 
     /// Compiles every document; the first that fails stops the load with an error naming its pair.
@@ -65,6 +67,7 @@ public struct SchemaRegistry: Sendable {
             }
         }
         self.entries = entries
+        self.keys = entries.keys.sorted()
         self.policy = policy
     }
 
@@ -84,9 +87,7 @@ public struct SchemaRegistry: Sendable {
         }
     }
 
-    /// The registered pairs, sorted.
-    public var keys: [SchemaKey] { entries.keys.sorted() }
-
+    /// The contract of a pair, or `nil` when none is registered.
     public func entry(eventType: String, eventVersion: String) -> Entry? {
         entries[SchemaKey(eventType: eventType, eventVersion: eventVersion)]
     }
