@@ -13,6 +13,8 @@ public struct RecordRejection: Error, Sendable, Equatable, CustomStringConvertib
         case invalidJSON = "invalid_json"
         case validationFailed = "validation_failed"
         case databaseRejected = "database_rejected"
+        /// The payload breaks the contract registered for its event type and version.
+        case schemaViolation = "schema_violation"
     }
 
     public let reason: Reason
