@@ -44,7 +44,7 @@ struct StarterSchemasTests {
     func legacyExample(record: String) throws {
         let (envelope, shape) = try ConsumedRecordDecoder.decode(
             value: Array(record.utf8), key: nil,
-            coordinates: RecordCoordinates(topic: "task-events", partition: 0, offset: 7), recordTimestampMicros: nil
+            coordinates: RecordCoordinates(topic: "task-events", partition: 0, offset: 7), recordTimestampMilliseconds: nil
         ).get()
         #expect(shape == .legacy)
         let report = try Self.registry().check(envelope)
