@@ -44,6 +44,18 @@ struct APIError: Error, Sendable {
         }
     }
 
+    /// Payloads that break their event contracts (every violation, bounded by the registry's limit).
+    static func contractViolations(_ violations: [SchemaViolation], truncated: Bool) -> APIError {
+        let count =
+            truncated
+            ? "more than \(violations.count) problems (the first \(violations.count) listed)"
+            : "\(violations.count) problem\(violations.count == 1 ? "" : "s")"
+        return APIError(
+            status: .badRequest, code: "validation_failed",
+            message: "\(count) found against the event contracts; nothing was accepted",
+            details: violations.map(\.envelopeProblem))
+    }
+
     /// A produce that failed: retryable failures are `503` with `Retry-After`; a record that can
     /// never be produced as it is gets an answer that says so, without inviting a retry.
     static func produceFailed(_ error: KafkaError, topic: String) -> APIError {

@@ -43,6 +43,7 @@ struct EventIngest: Sendable {
             } catch {
                 throw reject(APIError.decoding(error), events: 1)
             }
+            try checkContracts([event], inBatch: false)
             let results = await produce([event], request: request)
             switch results[0] {
             case .success(let report):
@@ -74,6 +75,7 @@ struct EventIngest: Sendable {
             } catch {
                 throw reject(APIError.decoding(error), events: 1)
             }
+            try checkContracts(events, inBatch: true)
             let results = await produce(events, request: request)
             var writer = JSONWriter(capacity: 96 * events.count + 64)
             writer.beginObject()
@@ -181,6 +183,26 @@ struct EventIngest: Sendable {
         writer.integer(report.partition)
         writer.key("offset")
         writer.integer(report.offset)
+    }
+
+    /// Checks each payload against its contract; a batch with any violation is refused whole,
+    /// every violation listed (up to the registry's limit) with its pointer into the body.
+    private func checkContracts(_ events: [AcceptedEvent], inBatch: Bool) throws(APIError) {
+        guard let registry = configuration.schemas else { return }
+        var violations: [SchemaViolation] = []
+        var truncated = false
+        for (index, event) in events.enumerated() {
+            let remaining = JSONSchema.defaultViolationLimit - violations.count
+            let report = registry.check(event.envelope, at: inBatch ? "/\(index)" : "", limit: remaining)
+            violations += report.violations
+            if report.isTruncated {
+                truncated = true
+                break
+            }
+        }
+        guard violations.isEmpty && !truncated else {
+            throw reject(.contractViolations(violations, truncated: truncated), events: events.count)
+        }
     }
 
     private func topic(of event: AcceptedEvent) -> String {

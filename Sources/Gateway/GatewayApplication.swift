@@ -46,6 +46,7 @@ struct Gateway: Sendable {
             readiness: readiness, healthChecks: [("kafka", kafkaHealth)], registry: metrics.registry,
             beforeScrape: { metrics.producerQueueDepth.set(Int64(producer.queueDepth)) })
         router.get("/openapi.json") { _, _ in Response.json(status: .ok, Array(OpenAPIDocument.json.utf8)) }
+        router.addSchemaRoutes(configuration.schemas)
         return router
     }
 

@@ -1,3 +1,4 @@
+import EventModel
 import Kafka
 import ServiceSupport
 
@@ -12,6 +13,8 @@ struct GatewayConfiguration: Sendable {
     var maxInFlightBodyBytes: Int
     var kafka: KafkaSettings
     var logging: LoggingSettings
+    /// The event contracts (`SCHEMA_DIR`), checked after the envelope; `nil` when none are set.
+    var schemas: SchemaRegistry?
 
     /// How long a produce may wait for the broker's acknowledgement before the client gets 503.
     var deliveryTimeout: Duration {
@@ -45,6 +48,7 @@ struct GatewayConfiguration: Sendable {
         }
         kafka = try KafkaSettings(environment: environment)
         logging = try LoggingSettings(environment: environment)
+        schemas = try SchemaSettings(environment: environment).loadRegistry()
     }
 
     func producerConfiguration() -> KafkaProducerConfiguration {

@@ -1,3 +1,4 @@
+import EventModel
 import Kafka
 import Postgres
 import ServiceSupport
@@ -16,6 +17,8 @@ struct PersisterConfiguration: Sendable {
     var metricsPort: Int
     var kafka: KafkaSettings
     var logging: LoggingSettings
+    /// The event contracts (`SCHEMA_DIR`): a record that breaks its contract is dead-lettered.
+    var schemas: SchemaRegistry?
     /// Where the numbered SQL files are; `./migrations` relative to the working directory.
     var migrationsDirectory: String = "migrations"
 
@@ -41,6 +44,7 @@ struct PersisterConfiguration: Sendable {
         writeConcurrency = try environment.integer("WRITE_CONCURRENCY", default: 2, in: 1...16)
         metricsPort = try environment.integer("METRICS_PORT", default: 9100, in: 1...65535)
         logging = try LoggingSettings(environment: environment)
+        schemas = try SchemaSettings(environment: environment).loadRegistry()
     }
 
     func consumerConfiguration(

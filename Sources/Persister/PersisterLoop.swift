@@ -279,6 +279,10 @@ final class PersisterLoop: Service, Sendable {
                 recordTimestampMilliseconds: record.timestampMilliseconds)
             switch decoded {
             case .success(let event):
+                if let rejection = configuration.schemas?.rejection(for: event.envelope) {
+                    batch.rejects.append((record, rejection))
+                    continue
+                }
                 let row = EventRow(envelope: event.envelope, record: record)
                 if seen.insert(event.envelope.eventID).inserted {
                     batch.rows.append(row)

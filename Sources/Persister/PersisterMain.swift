@@ -15,11 +15,15 @@ enum PersisterMain {
                persister replay --from-offset N      re-persist every topic from offset N (0 = the beginning)
                persister replay --from-time TIME     re-persist from the first record at or after TIME (RFC 3339)
                persister dlq-redrive                  move dead-lettered records back to their original topics
+               persister check-schemas [DIR]         check a schema directory (default SCHEMA_DIR), naming each problem
         """
 
     static func main() async {
         ProcessRuntime.limitMallocArenas()
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "check-schemas" {
+            exit(checkSchemas(arguments.dropFirst().first ?? EnvironmentReader().optionalString("SCHEMA_DIR")))
+        }
         let configuration: PersisterConfiguration
         do {
             configuration = try PersisterConfiguration(environment: EnvironmentReader())
@@ -163,6 +167,22 @@ enum PersisterMain {
         default:
             fail(usage, code: 2)
         }
+    }
+
+    /// Loads every contract of `directory` on its own and prints one line per problem; the exit
+    /// status says whether the directory would load (for CI and a Kubernetes init step).
+    static func checkSchemas(_ directory: String?) -> Int32 {
+        guard let directory else {
+            FileHandle.standardError.write(Data("check-schemas: name a directory or set SCHEMA_DIR\n".utf8))
+            return 2
+        }
+        let report = SchemaRegistry.check(directory: directory)
+        for problem in report.problems {
+            FileHandle.standardError.write(Data("check-schemas: \(problem)\n".utf8))
+        }
+        guard report.problems.isEmpty else { return 1 }
+        print("check-schemas: \(directory): \(report.count) schema\(report.count == 1 ? "" : "s") load")
+        return 0
     }
 
     static func fail(_ message: String, code: Int32) -> Never {

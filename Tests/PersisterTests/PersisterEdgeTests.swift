@@ -174,3 +174,55 @@ final class ListeningSocket {
 
     deinit { close(descriptor) }
 }
+
+@Suite("Persister event contracts", .serialized)
+struct PersisterContractTests {
+    @Test("a satellite record that breaks its contract is dead-lettered as schema_violation; its neighbours persist")
+    func schemaViolation() async throws {
+        let harness = try await PersisterHarness.make(partitions: 1)
+        let producer = try harness.producer()
+        let good = #"{"task_id":123,"user_id":"u-1","title":"Buy milk","priority":"high"}"#
+        let bad = #"{"title":"no id","priority":"urgent"}"#
+        func legacy(_ data: String) -> [UInt8] {
+            Array(
+                #"{"event_type":"task.created","version":"1.0","timestamp":"2025-01-16T10:00:00Z","data":\#(data)}"#
+                    .utf8)
+        }
+        var values: [(key: String?, value: [UInt8])] = (0..<20).map { (key: nil, value: Events.canonical(index: $0)) }
+        values.append((key: "bad", value: legacy(bad)))
+        values.append((key: nil, value: legacy(good)))
+        try await harness.produce(values, using: producer)
+        let schemas = try TestEnvironment.repositoryRoot() + "/schemas"
+        let persister = try harness.start(environment: ["SCHEMA_DIR": schemas])
+        #expect(try await harness.waitForRows(21) == 21)
+        let deadLetters = try await TestEnvironment.readTopic(
+            harness.deadLetterTopic, brokers: harness.brokers, count: 1)
+        let copy = try #require(deadLetters.first)
+        #expect(copy.header(RecordHeaderName.dlqReason) == Array("schema_violation".utf8))
+        let error = copy.header(RecordHeaderName.dlqError).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(error.contains("/payload/task_id"))
+        #expect(error.contains("/payload/priority"))
+        #expect(harness.stop(persister))
+        await producer.close()
+    }
+
+    @Test("check-schemas names each problem and exits non-zero; a good directory exits 0")
+    func checkSchemas() throws {
+        let harness = PersisterHarness(
+            brokers: "", topic: "t", deadLetterTopic: "d", group: "g", database: "x", port: "1")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path
+        try FileManager.default.createDirectory(atPath: directory + "/a.b", withIntermediateDirectories: true)
+        try Data(#"{"type":"object","patern":"x"}"#.utf8).write(to: URL(fileURLWithPath: directory + "/a.b/1.json"))
+        try Data(##"{"$ref":"#/$defs/missing"}"##.utf8).write(to: URL(fileURLWithPath: directory + "/a.b/2.json"))
+        try Data(#"{"type":"string"}"#.utf8).write(to: URL(fileURLWithPath: directory + "/a.b/3.json"))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (status, output) = try harness.runToExit(
+            ["check-schemas", directory], environment: [:], timeout: .seconds(10))
+        #expect(status == 1)
+        #expect(output.contains("a.b/1.json") && output.contains("patern"), "\(output)")
+        #expect(output.contains("a.b/2.json"), "\(output)")
+        let schemas = try TestEnvironment.repositoryRoot() + "/schemas"
+        let (good, said) = try harness.runToExit(["check-schemas", schemas], environment: [:], timeout: .seconds(10))
+        #expect(good == 0, "\(said)")
+    }
+}

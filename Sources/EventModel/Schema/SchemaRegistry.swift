@@ -87,6 +87,28 @@ public struct SchemaRegistry: Sendable {
         }
     }
 
+    /// Every problem of a directory, each document compiled on its own (the load stops at the
+    /// first), and how many documents compile: what an operator's check reports.
+    public static func check(directory: String) -> (problems: [SchemaLoadError], count: Int) {
+        let files: [SchemaDirectory.File]
+        do {
+            files = try SchemaDirectory.read(directory)
+        } catch {
+            return ([error], 0)
+        }
+        var problems: [SchemaLoadError] = []
+        for file in files {
+            do throws(SchemaLoadError) {
+                _ = try SchemaRegistry(documents: [file.key: file.bytes], policy: .registered)
+            } catch {
+                var located = error
+                located.file = file.path
+                problems.append(located)
+            }
+        }
+        return (problems, files.count - problems.count)
+    }
+
     /// The contract of a pair, or `nil` when none is registered.
     public func entry(eventType: String, eventVersion: String) -> Entry? {
         entries[SchemaKey(eventType: eventType, eventVersion: eventVersion)]
