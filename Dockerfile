@@ -71,6 +71,9 @@ LABEL org.opencontainers.image.title="punk-records-gateway" \
       org.opencontainers.image.description="Punk Records HTTP ingest gateway"
 
 COPY --from=build /staging/gateway/ /app/
+# The starter event contracts. SCHEMA_DIR stays unset (no registry) unless a deployment opts in,
+# e.g. SCHEMA_DIR=/etc/punk-records/schemas; compose and Kubernetes mount their own copy there.
+COPY schemas/ /etc/punk-records/schemas/
 
 USER 10001:10001
 EXPOSE 8000
@@ -86,6 +89,7 @@ ENTRYPOINT ["/app/gateway"]
 #   migrate          apply migrations and exit
 #   replay ...       re-read a range of offsets
 #   dlq-redrive ...  move dead-lettered records back to their topic
+#   check-schemas [DIR]  load the event contracts (default SCHEMA_DIR) and name every problem
 # The persister reads ./migrations relative to its working directory, hence /app/migrations.
 # --------------------------------------------------------------------------------------------------
 FROM runtime-base AS persister
@@ -95,6 +99,8 @@ LABEL org.opencontainers.image.title="punk-records-persister" \
 
 COPY --from=build /staging/persister/ /app/
 COPY migrations /app/migrations
+# The starter event contracts (see the gateway stage); `persister check-schemas` defaults to SCHEMA_DIR.
+COPY schemas/ /etc/punk-records/schemas/
 
 USER 10001:10001
 EXPOSE 9100

@@ -5,6 +5,8 @@
 # gateway and the no-Kafka ceiling server (bench-ceiling), and drives both with wrk on loopback:
 #   1. POST /events, one event per request, to the gateway and to the ceiling  -> ratio
 #   2. POST /events/batch with 100 and with 1000 events per request            -> events/s
+#   3. POST /events with task.created v1 events (the starter contract's shape), to the gateway
+#      and to a second gateway with SCHEMA_DIR=schemas: what checking the contract costs
 # while sampling the gateway's RSS every second.
 #
 # Environment: BENCH_DURATION (20s), BENCH_WARMUP (5s), BENCH_CONNECTIONS (64),
@@ -22,6 +24,7 @@ batch1000_connections=${BENCH_BATCH1000_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
 gateway_port=18080
 ceiling_port=18081
+contract_port=18082
 token=bench-token-123
 
 export PUNK_STACK_DIR="$root/.stack/bench"
@@ -36,16 +39,17 @@ source "$root/scripts/bench-common.sh"
 
 work=$(mktemp -d)
 gateway_pid=""
+contract_gateway_pid=""
 ceiling_pid=""
 sampler_pid=""
 
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    for pid in "$sampler_pid" "$gateway_pid" "$ceiling_pid"; do
+    for pid in "$sampler_pid" "$gateway_pid" "$contract_gateway_pid" "$ceiling_pid"; do
         [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
     done
-    for pid in "$gateway_pid" "$ceiling_pid"; do
+    for pid in "$gateway_pid" "$contract_gateway_pid" "$ceiling_pid"; do
         [ -n "$pid" ] || continue
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
         kill -KILL "$pid" 2>/dev/null || true
@@ -78,7 +82,8 @@ print_machine() {
 
 # ---------------------------------------------------------------------------------------------
 # The wrk script: every event gets its own event_id (run id, thread, counter as 8-4-4-4-12 hex).
-# Arguments after `--`: <run-id> <events-per-request, 0 = POST /events> <token>
+# Arguments after `--`: <run-id> <events-per-request, 0 = POST /events> <token> [contract]
+# With `contract`, every event is a task.created v1 whose payload fits schemas/task.created/v1.json.
 cat >"$work/events.lua" <<'LUA'
 local threads_created = 0
 
@@ -96,6 +101,7 @@ function init(args)
         ["Content-Type"] = "application/json",
     }
     path = batch > 0 and "/events/batch" or "/events"
+    contract = args[4] == "contract"
     types = { "task.created", "task.updated", "reminder-triggered", "chat.message" }
     -- the payload object comes to about 200 bytes
     note = string.rep("lorem ipsum dolor sit amet ", 6)
@@ -104,6 +110,13 @@ end
 local function event()
     counter = counter + 1
     local id = string.format("%08x-%04x-4%03x-8%03x-%012x", run_id, tid, counter % 4096, tid % 4096, counter)
+    if contract then
+        return '{"event_id":"' .. id .. '","event_type":"task.created","event_version":"v1",'
+            .. '"timestamp":"2026-11-22T10:00:00.000Z","producer":"bench","payload":{"task_id":"t-' .. counter
+            .. '","title":"Write the report","description":"' .. note .. '","priority":"HIGH","status":"TODO",'
+            .. '"due_date":"2026-12-01","recurrence":null,"tags":["work","q4"],"user_id":"u-' .. tid
+            .. '","created_at":"2026-11-22T10:00:00Z"}}'
+    end
     return '{"event_id":"' .. id .. '","event_type":"' .. types[counter % 4 + 1]
         .. '","timestamp":"2026-11-22T10:00:00.000Z","producer":"bench","payload":{"seq":'
         .. counter .. ',"thread":' .. tid .. ',"note":"' .. note .. '"}}'
@@ -133,14 +146,14 @@ LUA
 run_sequence=0
 # run_wrk <label> <url> <events-per-request> <connections> -> prints wrk's output, sets $result
 run_wrk() {
-    local label=$1 url=$2 batch=$3 conns=$4 run_id output
+    local label=$1 url=$2 batch=$3 conns=$4 mode=${5:-} run_id output
     for phase in warmup measure; do
         run_sequence=$((run_sequence + 1))
         # kept below 2^31 so that LuaJIT's %x formats it exactly
         run_id=$(( ($(date +%s) % 10000000) * 16 + run_sequence % 16 ))
         local length=$duration
         [ "$phase" = warmup ] && length=$warmup
-        local command=(wrk -t"$threads" -c"$conns" -d"$length" --timeout 10s --latency -s "$work/events.lua" "$url" -- "$run_id" "$batch" "$token")
+        local command=(wrk -t"$threads" -c"$conns" -d"$length" --timeout 10s --latency -s "$work/events.lua" "$url" -- "$run_id" "$batch" "$token" $mode)
         if [ "$phase" = warmup ]; then
             log "$label: warm-up $length"
             "${command[@]}" >/dev/null
@@ -215,6 +228,20 @@ batch1000=$result
 kill -0 "$gateway_pid" 2>/dev/null || { log "the gateway died during the run; see $log_dir/bench-gateway.log"; exit 1; }
 max_rss_kib=$(sort -n "$rss_file" | tail -n1)
 
+log "starting a gateway with the starter contracts (SCHEMA_DIR=schemas) on 127.0.0.1:$contract_port"
+env HTTP_HOST=127.0.0.1 HTTP_PORT=$contract_port KAFKA_BROKERS="$brokers" PUNK_RECORDS_API_TOKEN=$token \
+    LOG_LEVEL=warning MAX_BATCH_EVENTS=1000 SCHEMA_DIR="$root/schemas" \
+    "$bin/gateway" >>"$log_dir/bench-contract-gateway.log" 2>&1 &
+contract_gateway_pid=$!
+wait_http "http://127.0.0.1:$contract_port/health" "gateway with contracts" \
+    || { tail -n 20 "$log_dir/bench-contract-gateway.log" >&2; exit 1; }
+run_wrk "gateway POST /events, task.created v1, no registry ($connections connections)" \
+    "http://127.0.0.1:$gateway_port" 0 "$connections" contract
+plain_task=$result
+run_wrk "gateway POST /events, task.created v1, checked against its contract ($connections connections)" \
+    "http://127.0.0.1:$contract_port" 0 "$connections" contract
+checked_task=$result
+
 # ---------------------------------------------------------------------------------------------
 verdict() { # verdict <ok?> <errors in the phases involved>
     if [ "$2" -gt 0 ]; then echo "MISS ($2 errors)"; elif [ "$1" = yes ]; then echo PASS; else echo MISS; fi
@@ -247,3 +274,13 @@ printf '%-44s %14s  %s\n' "batch 1000, $batch1000_connections conns (target >= 1
     "$(verdict $b1000_ok "$(errors_of "$batch1000")")  ($(calc "$(field "$batch1000" rps)" 1) req/s, p50 $(field "$batch1000" p50_ms) ms, p99 $(field "$batch1000" p99_ms) ms)"
 printf '%-44s %14s  %s\n' "gateway max RSS (target <= 150 MiB)" "$max_rss_mib MiB" \
     "$(verdict $rss_ok 0)  (idle $idle_rss_mib MiB, sampled every second over all runs)"
+p_rps=$(field "$plain_task" rps)
+k_rps=$(field "$checked_task" rps)
+cost=$(calc "100 - 100 * $k_rps / $p_rps" 1)
+at_least 15 "$cost" && cost_ok=yes || cost_ok=no
+printf '%-44s %14s  %s\n' "task.created v1, no registry" "$(calc "$p_rps" 0) req/s" \
+    "p50 $(field "$plain_task" p50_ms) ms, p99 $(field "$plain_task" p99_ms) ms"
+printf '%-44s %14s  %s\n' "task.created v1, contract checked" "$(calc "$k_rps" 0) req/s" \
+    "p50 $(field "$checked_task" p50_ms) ms, p99 $(field "$checked_task" p99_ms) ms"
+printf '%-44s %14s  %s\n' "cost of the contract (target <= 15%)" "$cost %" \
+    "$(verdict $cost_ok $(( $(errors_of "$plain_task") + $(errors_of "$checked_task") )))"

@@ -12,6 +12,9 @@
 # Ports and places come from the environment, so tests and a running dev stack do not collide:
 #   PUNK_STACK_DIR (.stack/dev)  PUNK_STACK_PG_PORT (5432)  PUNK_STACK_KAFKA_PORT (9092)
 #   PUNK_STACK_HTTP_PORT (8000)  PUNK_STACK_PERSISTERS (2)  PUNK_STACK_BUILD (debug|release)
+# `run` starts the gateway and persisters with the event contracts of schemas/ (SCHEMA_DIR, checked
+# first with `persister check-schemas`) and SCHEMA_POLICY (registered unless exported, e.g. strict).
+# `up` never sets SCHEMA_DIR: tests decide whether their processes get a registry.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,6 +28,8 @@ events_topic=${KAFKA_TOPIC:-clawderpunk.events.v1}
 dlq_topic=${KAFKA_DLQ_TOPIC:-clawderpunk.events.v1.dlq}
 events_partitions=${PUNK_STACK_PARTITIONS:-6}
 api_token=${PUNK_RECORDS_API_TOKEN:-dev-token-change-me}
+schema_dir=$root/schemas
+schema_policy=${SCHEMA_POLICY:-registered}
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 pg_data=$stack_dir/postgres
@@ -153,21 +158,26 @@ start_services() {
     bin=$(swift build -c "$build_configuration" --show-bin-path)
     service_environment
     "$bin/persister" migrate >>"$log_dir/migrate.log" 2>&1
+    # Every problem of the contracts at once, rather than a gateway that does not start.
+    "$bin/persister" check-schemas "$schema_dir" >&2 || { log "fix $schema_dir (see above)"; exit 1; }
     # Started straight from this shell (not from a subshell) with every stream redirected, so
     # nothing keeps this script's output open after it returns.
     if ! pid_alive "$run_dir/gateway.pid"; then
-        HTTP_HOST=127.0.0.1 HTTP_PORT=$http_port nohup "$bin/gateway" </dev/null >>"$log_dir/gateway.log" 2>&1 &
+        HTTP_HOST=127.0.0.1 HTTP_PORT=$http_port SCHEMA_DIR=$schema_dir SCHEMA_POLICY=$schema_policy \
+            nohup "$bin/gateway" </dev/null >>"$log_dir/gateway.log" 2>&1 &
         echo $! >"$run_dir/gateway.pid"
     fi
     for index in $(seq 1 "$persisters"); do
         if ! pid_alive "$run_dir/persister-$index.pid"; then
-            METRICS_PORT=$((9100 + index)) nohup "$bin/persister" </dev/null >>"$log_dir/persister-$index.log" 2>&1 &
+            METRICS_PORT=$((9100 + index)) SCHEMA_DIR=$schema_dir SCHEMA_POLICY=$schema_policy \
+                nohup "$bin/persister" </dev/null >>"$log_dir/persister-$index.log" 2>&1 &
             echo $! >"$run_dir/persister-$index.pid"
         fi
     done
     wait_for_port "$http_port" gateway
     for index in $(seq 1 "$persisters"); do wait_for_port $((9100 + index)) "persister $index"; done
     log "gateway on http://127.0.0.1:$http_port, $persisters persisters (metrics on ports 9101...)"
+    log "event contracts: $schema_dir, SCHEMA_POLICY=$schema_policy (read at start: restart the services after an edit)"
 }
 
 stop_services() {

@@ -7,7 +7,7 @@ import ServiceSupport
 enum GatewayMain {
     static func main() async {
         ProcessRuntime.limitMallocArenas()
-        ProcessRuntime.runTasksOnEventLoops()
+        let tasksOnEventLoops = ProcessRuntime.runTasksOnEventLoops()
         let configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration(environment: EnvironmentReader())
@@ -23,6 +23,9 @@ enum GatewayMain {
         }
         configuration.logging.bootstrap()
         let logger = Logger(label: "punk-records.gateway")
+        if !tasksOnEventLoops {
+            logger.warning("Swift tasks could not be moved onto the event loops; they run on the default pool")
+        }
         do {
             let producer = try KafkaProducer(configuration: configuration.producerConfiguration(), logger: logger)
             let gateway = Gateway(configuration: configuration, producer: producer, logger: logger)

@@ -11,7 +11,10 @@ public enum ProcessRuntime {
     /// between those and a separate pool for every request. Only for a program none of whose tasks
     /// ever blocks: the gateway's librdkafka calls return at once, and its delivery reports are
     /// served by a thread of their own. (The persister's database client may wait for its queue.)
-    public static func runTasksOnEventLoops() {
+    /// Returns whether it took effect: on a toolchain that does not allow it, tasks stay on the
+    /// default pool (correct, only slower), and the caller says so in its log.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 

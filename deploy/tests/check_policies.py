@@ -4,8 +4,9 @@
 Reads the Dockerfile, .dockerignore, docker-compose.yml, the rendered kustomize overlays (given
 with --rendered NAME=FILE), deploy/examples/ and deploy/dapr/, and checks them against the
 external contract: environment variable names, probe routes and ports, replica counts against
-the events topic's partitions, pinned image tags, the compose persister's scalability, and
-container security settings.
+the events topic's partitions, pinned image tags, the compose persister's scalability,
+container security settings, and the event contracts (SCHEMA_DIR points at a mounted copy of
+schemas/ in compose and Kubernetes; the images carry schemas/ without setting SCHEMA_DIR).
 
 Prints one line per check, `PASS <check>` or `FAIL <check>: <why>`, and exits 1 when any check
 failed. `--self-test` instead breaks the real files in memory, one way at a time, and checks
@@ -81,6 +82,11 @@ PROGRAMS = {
         "max_memory_limit": 384 * 2**20,
     },
 }
+
+# The event contracts (shared/contract.md, "Event contracts"): where the images carry schemas/ and
+# where compose and Kubernetes mount it; the policies SCHEMA_POLICY accepts.
+SCHEMA_MOUNT = "/etc/punk-records/schemas"
+SCHEMA_POLICIES = {"registered", "strict"}
 
 # docker-compose services that run someone else's program with that program's own settings.
 COMPOSE_THIRD_PARTY = {"redpanda", "postgres", "console"}
@@ -199,6 +205,28 @@ def program_of_image(image: Any) -> str | None:
         if repo == facts["image"]:
             return program
     return None
+
+
+def path_under(path: str, mount: str) -> bool:
+    """True when `path` is `mount` or inside it (both absolute, compared by segments)."""
+    path_parts = [p for p in str(path).split("/") if p not in ("", ".")]
+    mount_parts = [p for p in str(mount).split("/") if p not in ("", ".")]
+    return str(path).startswith("/") and path_parts[: len(mount_parts)] == mount_parts
+
+
+def schema_documents(schemas: Path) -> dict[str, str]:
+    """`<event_type>/<event_version>.json` -> text for the repository's schemas/ (as the loader
+    reads it: the top-level README.md and hidden entries skipped)."""
+    documents: dict[str, str] = {}
+    if not schemas.is_dir():
+        return documents
+    for type_dir in sorted(schemas.iterdir()):
+        if type_dir.name.startswith(".") or not type_dir.is_dir():
+            continue
+        for file in sorted(type_dir.iterdir()):
+            if not file.name.startswith(".") and file.is_file():
+                documents[f"{type_dir.name}/{file.name}"] = file.read_text(encoding="utf-8")
+    return documents
 
 
 def load_yaml_documents(path: Path) -> list[dict]:
@@ -383,7 +411,9 @@ def check_security_context(pod: dict, container: dict) -> list[str]:
     return problems
 
 
-def check_rendered(results: Results, label: str, docs: list[dict], partitions: int) -> None:
+def check_rendered(
+    results: Results, label: str, docs: list[dict], partitions: int, schemas: dict[str, str]
+) -> None:
     config_maps = {
         (d.get("metadata") or {}).get("name"): (d.get("data") or {})
         for d in docs
@@ -403,6 +433,7 @@ def check_rendered(results: Results, label: str, docs: list[dict], partitions: i
 
     for doc in workloads:
         pod = pod_spec_of(doc) or {}
+        init_names = {c.get("name") for c in pod.get("initContainers") or []}
         for container in containers_of(pod):
             where = f"{ident(doc)}[{container.get('name')}]"
             env, problems = effective_env(container, config_maps, secrets)
@@ -420,7 +451,7 @@ def check_rendered(results: Results, label: str, docs: list[dict], partitions: i
                 resource_problems.append(f"{where}: no requests.cpu")
 
             program = program_of_image(container.get("image"))
-            if program is None or doc.get("kind") != "Deployment":
+            if program is None or doc.get("kind") != "Deployment" or container.get("name") in init_names:
                 continue
             facts = PROGRAMS[program]
             programs_seen[program].append(where)
@@ -595,6 +626,119 @@ def check_rendered(results: Results, label: str, docs: list[dict], partitions: i
                     )
     results.check(f"k8s[{label}]: Services target declared container ports", service_problems)
 
+    check_rendered_schemas(results, label, docs, config_maps, secrets, schemas)
+
+
+def check_rendered_schemas(
+    results: Results,
+    label: str,
+    docs: list[dict],
+    config_maps: dict[str, dict],
+    secrets: dict[str, dict],
+    schemas: dict[str, str],
+) -> None:
+    """Every gateway/persister Deployment container reads SCHEMA_DIR from a mounted volume, the
+    persister checks that directory in an init container, and the volume projects exactly the
+    repository's schemas/ (scripts/schemas-configmap.sh output) into the SCHEMA_DIR layout."""
+    dir_problems: list[str] = []
+    content_problems: list[str] = []
+    volumes_checked: set[tuple[str, str]] = set()
+    seen = {name: False for name in PROGRAMS}
+
+    def mounted_volume(pod: dict, container: dict, path: str, where: str) -> dict | None:
+        mounts = [m for m in container.get("volumeMounts") or [] if path_under(path, m.get("mountPath", ""))]
+        if not mounts:
+            dir_problems.append(f"{where}: {path} is not on a volumeMount")
+            return None
+        mount = max(mounts, key=lambda m: len(m.get("mountPath", "")))
+        if mount.get("readOnly") is not True:
+            dir_problems.append(f"{where}: the mount at {mount.get('mountPath')} is not readOnly")
+        volume = next((v for v in pod.get("volumes") or [] if v.get("name") == mount.get("name")), None)
+        if volume is None:
+            dir_problems.append(f"{where}: volume {mount.get('name')!r} is not defined in the pod")
+        return volume
+
+    for doc in docs:
+        if doc.get("kind") != "Deployment":
+            continue
+        pod = pod_spec_of(doc) or {}
+        directories: dict[str, dict | None] = {}
+        for container in pod.get("containers") or []:
+            program = program_of_image(container.get("image"))
+            if program is None:
+                continue
+            seen[program] = True
+            where = f"{ident(doc)}[{container.get('name')}]"
+            env, _ = effective_env(container, config_maps, secrets)
+            directory = env.get("SCHEMA_DIR")
+            if not directory:
+                dir_problems.append(f"{where}: SCHEMA_DIR is not set to a literal path")
+                continue
+            policy = env.get("SCHEMA_POLICY")
+            if "SCHEMA_POLICY" in env and policy not in SCHEMA_POLICIES:
+                dir_problems.append(f"{where}: SCHEMA_POLICY {policy!r} is not one of {sorted(SCHEMA_POLICIES)}")
+            directories[directory] = mounted_volume(pod, container, directory, where)
+            if program == "persister":
+                checks = [
+                    c
+                    for c in pod.get("initContainers") or []
+                    if program_of_image(c.get("image")) == "persister"
+                    and list(c.get("command") or []) + list(c.get("args") or []) == ["check-schemas", directory]
+                ]
+                if not checks:
+                    dir_problems.append(f"{where}: no init container runs `persister check-schemas {directory}`")
+                for check in checks:
+                    mounted_volume(pod, check, directory, f"{ident(doc)}[{check.get('name')}]")
+        # The volume behind SCHEMA_DIR holds exactly schemas/, in the loader's layout.
+        for directory, volume in directories.items():
+            if volume is None or (ident(doc), volume.get("name")) in volumes_checked:
+                continue
+            volumes_checked.add((ident(doc), volume.get("name")))
+            where = f"{ident(doc)} volume {volume.get('name')}"
+            source = volume.get("configMap")
+            if source is None:
+                content_problems.append(f"{where}: not a configMap volume")
+                continue
+            data = config_maps.get(source.get("name"))
+            if data is None:
+                content_problems.append(f"{where}: ConfigMap {source.get('name')} is not in the rendered output")
+                continue
+            items = source.get("items") or []
+            if not items:
+                content_problems.append(f"{where}: no items (flat keys would not give <type>/<version>.json)")
+                continue
+            projected = {}
+            for item in items:
+                if item.get("key") not in data:
+                    content_problems.append(f"{where}: key {item.get('key')!r} is not in the ConfigMap")
+                else:
+                    projected[item.get("path")] = str(data[item["key"]])
+            for path in sorted(set(schemas) - set(projected)):
+                content_problems.append(f"{where}: schemas/{path} is missing")
+            for path in sorted(set(projected) - set(schemas)):
+                content_problems.append(f"{where}: {path} is not in schemas/")
+            for path in sorted(set(projected) & set(schemas)):
+                if projected[path] != schemas[path]:
+                    content_problems.append(f"{where}: {path} differs from schemas/{path}")
+            if source.get("name") == "punk-records-schemas":
+                content_problems.append(
+                    f"{where}: ConfigMap punk-records-schemas has no content-hash suffix "
+                    "(a schema change would not roll the pods)"
+                )
+    for program, present in seen.items():
+        if not present:
+            dir_problems.append(f"no Deployment runs {program}")
+    results.check(
+        f"k8s[{label}]: gateway and persister read SCHEMA_DIR from a read-only mount "
+        "(the persister checks it in an init container)",
+        dir_problems,
+    )
+    results.check(
+        f"k8s[{label}]: the volume behind SCHEMA_DIR projects exactly schemas/ "
+        "(regenerate: scripts/schemas-configmap.sh)",
+        content_problems,
+    )
+
 
 # --------------------------------------------------------------------------------------------------
 # docker-compose.yml
@@ -751,6 +895,40 @@ def check_compose(results: Results, compose: dict, repo: Path, partitions: int) 
         "compose: token default, gateway port, grace periods, console profile, postgres volume", misc_problems
     )
 
+    schema_problems = []
+    for program in PROGRAMS:
+        service = services.get(program)
+        if not service:
+            continue
+        env = compose_env(service)
+        directory = resolve_interpolation(env.get("SCHEMA_DIR") or "")
+        if not directory:
+            schema_problems.append(f"{program}: SCHEMA_DIR is not set")
+            continue
+        policy = resolve_interpolation(env.get("SCHEMA_POLICY") or "registered")
+        if policy not in SCHEMA_POLICIES:
+            schema_problems.append(f"{program}: SCHEMA_POLICY defaults to {policy!r}")
+        mounts = []
+        for volume in service.get("volumes") or []:
+            if isinstance(volume, str):
+                parts = volume.split(":")
+                source, target = parts[0], parts[1] if len(parts) > 1 else parts[0]
+                read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+            else:
+                source, target = volume.get("source", ""), volume.get("target", "")
+                read_only = volume.get("read_only") is True
+            if path_under(directory, target):
+                mounts.append((len(target), source, target, read_only))
+        if not mounts:
+            schema_problems.append(f"{program}: SCHEMA_DIR {directory} is not on a mounted volume")
+            continue
+        _, source, target, read_only = max(mounts)
+        if not read_only:
+            schema_problems.append(f"{program}: {source}:{target} is not read-only")
+        if source.rstrip("/") != "./schemas" or directory.rstrip("/") != target.rstrip("/"):
+            schema_problems.append(f"{program}: SCHEMA_DIR {directory} is not the mount of ./schemas ({source}:{target})")
+    results.check("compose: gateway and persister set SCHEMA_DIR to a read-only mount of ./schemas", schema_problems)
+
 
 # --------------------------------------------------------------------------------------------------
 # Dockerfile and .dockerignore
@@ -805,6 +983,7 @@ def dockerfile_stages(text: str) -> tuple[dict[str, dict], list[str]]:
                     "healthcheck": None,
                     "entrypoint": None,
                     "copies": [],
+                    "env": [],
                 }
             current["image"] = image
             stages[alias] = current
@@ -821,6 +1000,8 @@ def dockerfile_stages(text: str) -> tuple[dict[str, dict], list[str]]:
             current["entrypoint"] = rest
         elif keyword in ("COPY", "ADD"):
             current["copies"].append(rest)
+        elif keyword == "ENV":
+            current["env"].append(rest)
     return stages, external
 
 
@@ -854,6 +1035,22 @@ def check_dockerfile(results: Results, text: str) -> None:
             problems.append("migrations/ is not copied to /app/migrations")
         results.check(f"dockerfile: target `{program}` (non-root, /app, HEALTHCHECK, entrypoint)", problems)
 
+    # The starter contracts ride along in both images; SCHEMA_DIR stays a per-deployment choice.
+    schema_problems = []
+    for program in PROGRAMS:
+        stage = stages.get(program)
+        if stage is None:
+            continue
+        if not any(
+            re.search(rf"(^|\s)\.?/?schemas/?\s+{re.escape(SCHEMA_MOUNT)}/?$", c) for c in stage["copies"]
+        ):
+            schema_problems.append(f"{program}: schemas/ is not copied to {SCHEMA_MOUNT}")
+        if any(re.search(r"(^|\s)SCHEMA_(DIR|POLICY)[=\s]", env) for env in stage.get("env") or []):
+            schema_problems.append(f"{program}: the image sets SCHEMA_DIR/SCHEMA_POLICY (opt-in per deployment)")
+    results.check(
+        f"dockerfile: both targets carry schemas/ at {SCHEMA_MOUNT} without setting SCHEMA_DIR", schema_problems
+    )
+
 
 def check_dockerignore(results: Results, text: str) -> None:
     patterns = [
@@ -867,6 +1064,8 @@ def check_dockerignore(results: Results, text: str) -> None:
         "Tests",
         "migrations",
         "migrations/001.sql",
+        "schemas",
+        "schemas/task.created/v1.json",
     ]
     problems = []
     for path in needed:
@@ -883,7 +1082,9 @@ def check_dockerignore(results: Results, text: str) -> None:
                 excluded = not negate
         if excluded:
             problems.append(f"{path} is excluded from the build context")
-    results.check(".dockerignore keeps Package.*, Sources/, Tests/ and migrations/ in the context", problems)
+    results.check(
+        ".dockerignore keeps Package.*, Sources/, Tests/, migrations/ and schemas/ in the context", problems
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -983,6 +1184,7 @@ class Inputs:
         self.compose = yaml.safe_load((repo / "docker-compose.yml").read_text(encoding="utf-8"))
         self.topic_script = (repo / "deploy/base/topics/create-topics.sh").read_text(encoding="utf-8")
         self.rendered = {label: load_yaml_documents(path) for label, path in rendered.items()}
+        self.schemas = schema_documents(repo / "schemas")
         self.examples = {
             str(p.relative_to(repo)): load_yaml_documents(p)
             for p in sorted((repo / "deploy/examples").glob("*.yaml"))
@@ -1003,7 +1205,7 @@ def run_all(results: Results, inputs: Inputs) -> None:
     check_dockerignore(results, inputs.dockerignore)
     check_compose(results, inputs.compose, inputs.repo, partitions)
     for label, docs in inputs.rendered.items():
-        check_rendered(results, label, docs, partitions)
+        check_rendered(results, label, docs, partitions, inputs.schemas)
     check_examples(results, inputs.examples, partitions)
     check_dapr(results, inputs.dapr, inputs.dapr_readme)
     check_kustomizations(results, inputs.repo / "deploy")
@@ -1120,6 +1322,30 @@ def _drop_migrate_job(docs: list[dict]) -> None:
     docs[:] = [d for d in docs if not (d.get("kind") == "Job" and "migrate" in ident(d))]
 
 
+def _schema_mount_dropped(docs: list[dict]) -> None:
+    container = _first_container(docs, "gateway")
+    container["volumeMounts"] = [m for m in container.get("volumeMounts") or [] if m.get("mountPath") != SCHEMA_MOUNT]
+
+
+def _schema_check_dropped(docs: list[dict]) -> None:
+    (pod_spec_of(_deployment(docs, "persister")) or {}).pop("initContainers", None)
+
+
+def _schema_item_dropped(docs: list[dict]) -> None:
+    for volume in (pod_spec_of(_deployment(docs, "persister")) or {}).get("volumes") or []:
+        if (volume.get("configMap") or {}).get("items"):
+            volume["configMap"]["items"].pop()
+
+
+def _schema_edited(docs: list[dict]) -> None:
+    for doc in docs:
+        if doc.get("kind") == "ConfigMap" and str((doc.get("metadata") or {}).get("name")).startswith(
+            "punk-records-schemas"
+        ):
+            key = sorted(doc["data"])[0]
+            doc["data"][key] = doc["data"][key].replace('"type"', '"type" ', 1) + " "
+
+
 def _keda_too_many(inputs: Inputs) -> None:
     for docs in inputs.examples.values():
         for doc in docs:
@@ -1139,6 +1365,29 @@ def _dockerfile_latest(inputs: Inputs) -> None:
 
 def _dockerfile_no_migrations(inputs: Inputs) -> None:
     inputs.dockerfile = re.sub(r"^COPY migrations .*$", "", inputs.dockerfile, flags=re.M)
+
+
+def _dockerfile_no_schemas(inputs: Inputs) -> None:
+    inputs.dockerfile = re.sub(r"^COPY schemas/? .*$", "", inputs.dockerfile, flags=re.M)
+
+
+def _dockerfile_schema_dir(inputs: Inputs) -> None:
+    inputs.dockerfile = re.sub(
+        r"^USER ", f"ENV SCHEMA_DIR={SCHEMA_MOUNT}\nUSER ", inputs.dockerfile, count=1, flags=re.M
+    )
+
+
+def _dockerignore_schemas(inputs: Inputs) -> None:
+    inputs.dockerignore += "\nschemas\n"
+
+
+def _compose_no_schema_volume(inputs: Inputs) -> None:
+    service = inputs.compose["services"]["gateway"]
+    service["volumes"] = [v for v in service.get("volumes") or [] if SCHEMA_MOUNT not in str(v)]
+
+
+def _compose_schema_dir_elsewhere(inputs: Inputs) -> None:
+    inputs.compose["services"]["persister"]["environment"]["SCHEMA_DIR"] = "/srv/schemas"
 
 
 def _dockerignore_sources(inputs: Inputs) -> None:
@@ -1180,6 +1429,10 @@ MUTATIONS: list[tuple[str, Callable[[Inputs], None], str]] = [
     ("k8s persister grace period 30 s", _k8s(_short_grace), "terminationGracePeriodSeconds"),
     ("k8s gateway memory limit 1Gi", _k8s(_big_memory), "requests"),
     ("k8s migrations Job missing", _k8s(_drop_migrate_job), "migrate"),
+    ("k8s gateway without the schemas mount", _k8s(_schema_mount_dropped), "SCHEMA_DIR"),
+    ("k8s persister without the check-schemas init container", _k8s(_schema_check_dropped), "SCHEMA_DIR"),
+    ("k8s schemas volume missing a document", _k8s(_schema_item_dropped), "exactly schemas/"),
+    ("k8s schemas ConfigMap differs from schemas/", _k8s(_schema_edited), "exactly schemas/"),
     ("KEDA maxReplicaCount 12", _keda_too_many, "KEDA"),
     (
         "compose persister with container_name",
@@ -1200,6 +1453,11 @@ MUTATIONS: list[tuple[str, Callable[[Inputs], None], str]] = [
     ("Dockerfile base image latest", _dockerfile_latest, "pinned"),
     ("Dockerfile without migrations", _dockerfile_no_migrations, "non-root"),
     (".dockerignore excludes Sources", _dockerignore_sources, "dockerignore"),
+    ("Dockerfile without schemas/", _dockerfile_no_schemas, "carry schemas/"),
+    ("Dockerfile sets SCHEMA_DIR", _dockerfile_schema_dir, "carry schemas/"),
+    (".dockerignore excludes schemas", _dockerignore_schemas, "dockerignore"),
+    ("compose gateway without the schemas mount", _compose_no_schema_volume, "SCHEMA_DIR"),
+    ("compose persister SCHEMA_DIR outside the mount", _compose_schema_dir_elsewhere, "SCHEMA_DIR"),
 ]
 
 

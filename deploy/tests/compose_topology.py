@@ -4,8 +4,10 @@
 The gateway, the migrate one-shot and two persister replicas start from the release or debug
 binaries with exactly the environment the compose file gives their containers; only network
 addresses change (service names become the local PostgreSQL and broker, listening ports become
-free local ones, as `--scale` would give each replica its own container). Then one event goes
-through the gateway and must come out as a row.
+free local ones, as `--scale` would give each replica its own container), and so do paths inside
+a bind mount (`./schemas:/etc/punk-records/schemas:ro` makes SCHEMA_DIR the repository's schemas/).
+Then the gateway must list the repository's contracts and refuse a payload that breaks one, and
+one event goes through the gateway and must come out as a row.
 
 Needs the stack of scripts/stack.sh (PUNK_STACK_PG_PORT, PUNK_STACK_KAFKA_PORT) and the
 binaries in PUNK_TEST_BIN_DIR. The last line is `compose-topology: N passed, M failed`.
@@ -57,12 +59,30 @@ def expand(value):
     return re.sub(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}", replace, str(value))
 
 
-def localise(environment, http_port=None, metrics_port=None):
+def bind_mounts(service):
+    """(container path, host path) for the service's `./source:/target[:mode]` bind mounts."""
+    mounts = []
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, str):
+            parts = volume.split(":")
+            source, target = parts[0], parts[1] if len(parts) > 1 else ""
+        else:
+            source, target = volume.get("source", ""), volume.get("target", "")
+        if source.startswith(("./", "../")) and target.startswith("/"):
+            mounts.append((target.rstrip("/"), os.path.normpath(os.path.join(ROOT, source))))
+    return sorted(mounts, key=lambda mount: len(mount[0]), reverse=True)
+
+
+def localise(environment, http_port=None, metrics_port=None, mounts=()):
     local = {}
     for name, value in environment.items():
         value = expand(value)
         value = value.replace("redpanda:9092", f"127.0.0.1:{KAFKA_PORT}")
         value = value.replace("@postgres:5432/", f"@127.0.0.1:{PG_PORT}/")
+        for target, source in mounts:
+            if value == target or value.startswith(target + "/"):
+                value = source + value[len(target):]
+                break
         local[name] = value
     if "HTTP_PORT" in local:
         local["HTTP_PORT"] = str(http_port)
@@ -126,14 +146,49 @@ def main():
         check("the events table exists", psql("SELECT to_regclass('events') IS NOT NULL", database) == "t")
 
         persister_ports = [free_port(), free_port()]
-        replicas = [start(f"persister-{i}", [], localise(services["persister"]["environment"], metrics_port=port))
+        persister = services["persister"]
+        replicas = [start(f"persister-{i}", [], localise(persister["environment"], metrics_port=port,
+                                                         mounts=bind_mounts(persister)))
                     for i, port in enumerate(persister_ports)]
         gateway_port = free_port()
-        gateway_env = localise(services["gateway"]["environment"], http_port=gateway_port)
+        gateway_env = localise(services["gateway"]["environment"], http_port=gateway_port,
+                               mounts=bind_mounts(services["gateway"]))
         gateway = start("gateway", [], gateway_env)
         check("gateway ready", wait_ready(gateway_port))
         for port in persister_ports:
             check(f"persister replica on {port} ready", wait_ready(port))
+
+        # The event contracts: compose mounts ./schemas where SCHEMA_DIR points.
+        schemas_dir = os.path.join(ROOT, "schemas")
+        check("gateway SCHEMA_DIR is the repository's schemas/", gateway_env.get("SCHEMA_DIR") == schemas_dir,
+              f"got {gateway_env.get('SCHEMA_DIR')!r}")
+        expected_pairs = sorted(
+            [entry, name[: -len(".json")]]
+            for entry in os.listdir(schemas_dir) if os.path.isdir(os.path.join(schemas_dir, entry))
+            and not entry.startswith(".")
+            for name in os.listdir(os.path.join(schemas_dir, entry)) if name.endswith(".json")
+        )
+        status, answer = http("GET", f"http://127.0.0.1:{gateway_port}/schemas")
+        try:
+            listing = json.loads(answer)
+            pairs = sorted([s["event_type"], s["event_version"]] for s in listing.get("schemas", []))
+        except (ValueError, AttributeError, KeyError, TypeError):
+            listing, pairs = {}, None
+        check("GET /schemas lists the contracts of schemas/ under the compose policy",
+              status == 200 and listing.get("enabled") is True and pairs == expected_pairs
+              and listing.get("policy") == gateway_env.get("SCHEMA_POLICY"),
+              f"got {status} {answer[:300]!r}")
+        if ["task.created", "v1"] in expected_pairs:
+            broken = json.dumps({
+                "event_id": str(uuid.uuid4()), "event_type": "task.created", "event_version": "v1",
+                "timestamp": "2026-11-22T10:00:00Z", "producer": "compose-topology", "payload": {"title": ""},
+            }).encode()
+            status, answer = http("POST", f"http://127.0.0.1:{gateway_port}/events", broken, {
+                "Authorization": f"Bearer {gateway_env['PUNK_RECORDS_API_TOKEN']}",
+                "Content-Type": "application/json",
+            })
+            check("a payload breaking its contract is refused (400 validation_failed)",
+                  status == 400 and b"validation_failed" in answer, f"got {status} {answer[:200]!r}")
 
         event_id = str(uuid.uuid4())
         body = json.dumps({

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Offline validation of the deploy files: Dockerfile, docker-compose.yml, deploy/ (kustomize base,
-# overlays, examples, Dapr component), the topic provisioning script, and the gateway's OpenAPI
-# document (Sources/Gateway/OpenAPIDocument.swift).
+# overlays, examples, Dapr component), the topic provisioning script, the event-contract ConfigMap
+# generated from schemas/ (scripts/schemas-configmap.sh), and the gateway's OpenAPI document
+# (Sources/Gateway/OpenAPIDocument.swift).
 #
 #   deploy/tests/validate.sh            # from anywhere; exits non-zero when something fails
 #
@@ -100,6 +101,54 @@ if have check-jsonschema; then
     step "compose: docker-compose.yml matches the compose-spec schema" \
         check-jsonschema --builtin-schema vendor.compose-spec "$REPO_ROOT/docker-compose.yml"
 fi
+
+# --------------------------------------------------------------------------------------------------
+# Event contracts: the kustomize base's ConfigMap and volume are generated from schemas/ by
+# scripts/schemas-configmap.sh; the committed files must equal a fresh run (they can never drift)
+# --------------------------------------------------------------------------------------------------
+
+SCHEMAS_SCRIPT="$REPO_ROOT/scripts/schemas-configmap.sh"
+
+schemas_up_to_date() {
+    local out="$WORK/schemas-generated"
+    bash "$SCHEMAS_SCRIPT" "$out" || return 1
+    if ! diff -ru "$REPO_ROOT/deploy/base/schemas" "$out"; then
+        echo "deploy/base/schemas/ is stale: run scripts/schemas-configmap.sh and commit its output"
+        return 1
+    fi
+}
+
+# refuses BREAKAGE: the generator must reject a directory the registry would not load.
+schemas_refuses() {
+    local case_dir="$WORK/schemas-bad-$1" out
+    mkdir -p "$case_dir/task.created"
+    printf '{"type": "object"}\n' >"$case_dir/task.created/v1.json"
+    printf '# skipped\n' >"$case_dir/README.md"
+    mkdir -p "$case_dir/.git" && touch "$case_dir/.hidden"
+    case "$1" in
+        stray-file) touch "$case_dir/notes.txt" ;;
+        bad-type) mkdir -p "$case_dir/Task.Created" && cp "$case_dir/task.created/v1.json" "$case_dir/Task.Created/" ;;
+        not-json) printf '{"type": \n' >"$case_dir/task.created/v2.json" ;;
+        bad-key) cp "$case_dir/task.created/v1.json" "$case_dir/task.created/v 1.json" ;;
+        ok) ;;
+    esac
+    out=$(PUNK_SCHEMAS_DIR="$case_dir" bash "$SCHEMAS_SCRIPT" "$case_dir-out" 2>&1)
+    local rc=$?
+    printf '%s\n' "$out"
+    if [ "$1" = ok ]; then
+        [ "$rc" -eq 0 ] && grep -q 'task.created--v1.json' "$case_dir-out/configmap.yaml" \
+            && grep -q 'path: task.created/v1.json' "$case_dir-out/volumes-patch.yaml"
+    else
+        [ "$rc" -ne 0 ] && [ ! -e "$case_dir-out/configmap.yaml" ]
+    fi
+}
+
+step "schemas: scripts/schemas-configmap.sh parses (bash -n)" bash -n "$SCHEMAS_SCRIPT"
+step "schemas: deploy/base/schemas/ equals a fresh scripts/schemas-configmap.sh run" schemas_up_to_date
+step "schemas: generator skips README.md and hidden entries" schemas_refuses ok
+for breakage in stray-file bad-type not-json bad-key; do
+    step "schemas: generator refuses a directory with a $breakage" schemas_refuses "$breakage"
+done
 
 # --------------------------------------------------------------------------------------------------
 # Kustomize: render base and overlays, then validate every object strictly
