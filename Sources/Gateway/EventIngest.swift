@@ -201,7 +201,7 @@ struct EventIngest: Sendable {
             }
         }
         guard violations.isEmpty && !truncated else {
-            throw reject(.contractViolations(violations, truncated: truncated), events: events.count)
+            throw reject(.contractViolations(violations, truncated: truncated), events: 1)
         }
     }
 

@@ -7,11 +7,12 @@ enum OpenAPIDocument {
             "title": "Punk Records gateway",
             "version": "1.0.0",
             "description":
-              "Stateless HTTP ingest of Punk Records. The gateway validates event envelopes, produces them to Kafka and answers 202 only after the broker acknowledged the record with acks=all (idempotent producer). Retrying with the same event_id is always safe: duplicates are absorbed downstream.\n\nLimits: a POST /events body and every serialized event are at most MAX_EVENT_BYTES (default 1 MiB); a POST /events/batch body is at most MAX_EVENT_BYTES x min(MAX_BATCH_EVENTS, 16) (16 MiB by default) and holds 1 to MAX_BATCH_EVENTS (default 1000) events; request bodies held at once across all requests are at most MAX_IN_FLIGHT_BODY_BYTES (default 64 MiB), beyond which a request is answered 503 overloaded.\n\nAccepted means storable: JSON that PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape, a number outside PostgreSQL numeric: more than 131072 digits before the decimal point, more than 16383 after it counted as written, or an exponent of magnitude 1073741823 or more) is answered 400 validation_failed with a JSON Pointer to the value, never 202.\n\nEvery response carries X-Request-ID. The Kafka record of an event goes to KAFKA_TOPIC or the first matching prefix route of KAFKA_TOPIC_ROUTES, is keyed by `key` (else `event_id`), holds the envelope with defaults filled in, and has the headers event-id, event-type, content-type and, when the request carried one, traceparent."
+              "Stateless HTTP ingest of Punk Records. The gateway validates event envelopes, produces them to Kafka and answers 202 only after the broker acknowledged the record with acks=all (idempotent producer). Retrying with the same event_id is always safe: duplicates are absorbed downstream.\n\nLimits: a POST /events body and every serialized event are at most MAX_EVENT_BYTES (default 1 MiB); a POST /events/batch body is at most MAX_EVENT_BYTES x min(MAX_BATCH_EVENTS, 16) (16 MiB by default) and holds 1 to MAX_BATCH_EVENTS (default 1000) events; request bodies held at once across all requests are at most MAX_IN_FLIGHT_BODY_BYTES (default 64 MiB), beyond which a request is answered 503 overloaded.\n\nAccepted means storable: JSON that PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape, a number outside PostgreSQL numeric: more than 131072 digits before the decimal point, more than 16383 after it counted as written, or an exponent of magnitude 1073741823 or more) is answered 400 validation_failed with a JSON Pointer to the value, never 202.\n\nEvery response carries X-Request-ID. The Kafka record of an event goes to KAFKA_TOPIC or the first matching prefix route of KAFKA_TOPIC_ROUTES, is keyed by `key` (else `event_id`), holds the envelope with defaults filled in, and has the headers event-id, event-type, content-type and, when the request carried one, traceparent.\n\nEvent contracts: when the gateway runs with SCHEMA_DIR, each payload must also validate against the JSON Schema (draft 2020-12) published for its (event_type, event_version); under SCHEMA_POLICY=strict an event whose pair has none is refused too. The check runs after the envelope rules and before anything is produced; a violation is 400 validation_failed with a JSON Pointer into the body (/payload/..., /3/payload/... in a batch). GET /schemas lists the contracts and GET /schemas/{event_type}/{event_version} serves one, without a token."
           },
           "tags": [
             {"name": "events", "description": "Event ingest; needs the bearer token."},
-            {"name": "operations", "description": "Probes, metrics and this document; no token."}
+            {"name": "operations", "description": "Probes, metrics and this document; no token."},
+            {"name": "contracts", "description": "The event contracts (JSON Schemas of payloads) the gateway enforces; no token."}
           ],
           "paths": {
             "/events": {
@@ -20,7 +21,7 @@ enum OpenAPIDocument {
                 "operationId": "postEvent",
                 "summary": "Produce one event",
                 "description":
-                  "Checks, in this order: the bearer token (401), the Content-Type (415), the body size (413), room in the gateway's body budget MAX_IN_FLIGHT_BODY_BYTES (503 overloaded), the JSON and the envelope rules (400, or 413 when the serialized event is too large). Then produces one record and waits for the broker's acknowledgement: a record larger than the broker accepts is 413, a topic the broker does not have is 500 topic_not_found, a full queue or a broker that did not acknowledge in time is 503 broker_unavailable.",
+                  "Checks, in this order: the bearer token (401), the Content-Type (415), the body size (413), room in the gateway's body budget MAX_IN_FLIGHT_BODY_BYTES (503 overloaded), the JSON and the envelope rules (400, or 413 when the serialized event is too large), then, when SCHEMA_DIR is set, the payload against the contract of its (event_type, event_version) (400 validation_failed). Then produces one record and waits for the broker's acknowledgement: a record larger than the broker accepts is 413, a topic the broker does not have is 500 topic_not_found, a full queue or a broker that did not acknowledge in time is 503 broker_unavailable.",
                 "security": [{"bearerAuth": []}],
                 "parameters": [
                   {"$ref": "#/components/parameters/traceparent"},
@@ -85,7 +86,7 @@ enum OpenAPIDocument {
                   },
                   "400": {
                     "description":
-                      "`invalid_json`: the body is not JSON. `validation_failed`: the envelope breaks a rule, or the body is valid JSON holding a value PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape such as \\ud800 alone, a number outside PostgreSQL numeric); nothing is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
+                      "`invalid_json`: the body is not JSON. `validation_failed`: the envelope breaks a rule, or the body is valid JSON holding a value PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape such as \\ud800 alone, a number outside PostgreSQL numeric), or the payload breaks its event contract (checked once the envelope is valid; at most 100 violations listed, the message says when more were found; under SCHEMA_POLICY=strict an event without a contract gets a detail at /event_type); nothing is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
                     "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
                     "content": {
                       "application/json": {
@@ -139,6 +140,35 @@ enum OpenAPIDocument {
                                   {
                                     "path": "/payload/ratio",
                                     "message": "must be a number PostgreSQL can store (at most 16383 digits after the decimal point)"
+                                  }
+                                ]
+                              }
+                            }
+                          },
+                          "contract_violations": {
+                            "summary": "The payload breaks its event contract (task.created v1); every violation is listed",
+                            "value": {
+                              "error": {
+                                "code": "validation_failed",
+                                "message": "3 problems found against the event contracts; nothing was accepted",
+                                "details": [
+                                  {"path": "/payload/task_id", "message": "is required"},
+                                  {"path": "/payload/priority", "message": "must be one of \"HIGH\", \"MEDIUM\", \"LOW\""},
+                                  {"path": "/payload/color", "message": "is not an allowed property"}
+                                ]
+                              }
+                            }
+                          },
+                          "no_contract": {
+                            "summary": "SCHEMA_POLICY=strict and the event's pair has no contract",
+                            "value": {
+                              "error": {
+                                "code": "validation_failed",
+                                "message": "1 problem found against the event contracts; nothing was accepted",
+                                "details": [
+                                  {
+                                    "path": "/event_type",
+                                    "message": "has no registered schema for event_version \"1\" (SCHEMA_POLICY=strict)"
                                   }
                                 ]
                               }
@@ -349,7 +379,7 @@ enum OpenAPIDocument {
                   },
                   "400": {
                     "description":
-                      "`invalid_json`: the body is not JSON. `validation_failed`: an item breaks an envelope rule or holds a value PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape, a number outside PostgreSQL numeric); the whole batch is rejected and nothing of it is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
+                      "`invalid_json`: the body is not JSON. `validation_failed`: an item breaks an envelope rule or holds a value PostgreSQL cannot store (\\u0000 in a string or member name, an unpaired surrogate escape, a number outside PostgreSQL numeric), or an item's payload breaks its event contract (checked once every envelope is valid; at most 100 violations listed across the batch, the message says when more were found); the whole batch is rejected and nothing of it is produced. `details` lists every problem, each with a JSON Pointer into the request body.",
                     "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
                     "content": {
                       "application/json": {
@@ -410,6 +440,32 @@ enum OpenAPIDocument {
                                 "message": "1 problem found; nothing was accepted",
                                 "details": [
                                   {"path": "/3/payload/title", "message": "must not contain \\u0000 (PostgreSQL cannot store it)"}
+                                ]
+                              }
+                            }
+                          },
+                          "contract_violations": {
+                            "summary": "Item payloads break their event contracts; the whole batch is refused",
+                            "value": {
+                              "error": {
+                                "code": "validation_failed",
+                                "message": "2 problems found against the event contracts; nothing was accepted",
+                                "details": [
+                                  {"path": "/1/payload/priority", "message": "must be one of \"HIGH\", \"MEDIUM\", \"LOW\""},
+                                  {"path": "/3/payload/title", "message": "must be a string, not a number"}
+                                ]
+                              }
+                            }
+                          },
+                          "too_many_violations": {
+                            "summary": "More than 100 violations: the first 100 are listed (shortened here)",
+                            "value": {
+                              "error": {
+                                "code": "validation_failed",
+                                "message": "more than 100 problems (the first 100 listed) found against the event contracts; nothing was accepted",
+                                "details": [
+                                  {"path": "/0/payload/tags/0", "message": "must be a string, not a number"},
+                                  {"path": "/0/payload/tags/1", "message": "must be a string, not a number"}
                                 ]
                               }
                             }
@@ -728,6 +784,118 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/schemas": {
+              "get": {
+                "tags": ["contracts"],
+                "operationId": "listSchemas",
+                "summary": "The registered event contracts",
+                "description":
+                  "Lists the (event_type, event_version) pairs that have a contract in SCHEMA_DIR, sorted by event type and then version, with the policy in force. Without SCHEMA_DIR: enabled false, no policy, an empty list.",
+                "security": [],
+                "parameters": [{"$ref": "#/components/parameters/X-Request-ID"}],
+                "responses": {
+                  "200": {
+                    "description": "The registered contracts.",
+                    "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
+                    "content": {
+                      "application/json": {
+                        "schema": {"$ref": "#/components/schemas/SchemaList"},
+                        "examples": {
+                          "registered": {
+                            "summary": "SCHEMA_DIR set, SCHEMA_POLICY=registered (shortened)",
+                            "value": {
+                              "enabled": true,
+                              "policy": "registered",
+                              "schemas": [
+                                {"event_type": "reminder.scheduled", "event_version": "v1", "href": "/schemas/reminder.scheduled/v1"},
+                                {"event_type": "task.created", "event_version": "1.0", "href": "/schemas/task.created/1.0"},
+                                {"event_type": "task.created", "event_version": "v1", "href": "/schemas/task.created/v1"}
+                              ]
+                            }
+                          },
+                          "disabled": {
+                            "summary": "SCHEMA_DIR unset",
+                            "value": {"enabled": false, "schemas": []}
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/schemas/{event_type}/{event_version}": {
+              "get": {
+                "tags": ["contracts"],
+                "operationId": "getSchema",
+                "summary": "One event contract, as published",
+                "description":
+                  "The JSON Schema (draft 2020-12) of the payload of one (event_type, event_version), byte for byte as the file SCHEMA_DIR/<event_type>/<event_version>.json.",
+                "security": [],
+                "parameters": [
+                  {
+                    "name": "event_type",
+                    "in": "path",
+                    "required": true,
+                    "description": "The envelope's event_type.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[a-z][a-z0-9]*([._-][a-z0-9]+)*$"},
+                    "example": "task.created"
+                  },
+                  {
+                    "name": "event_version",
+                    "in": "path",
+                    "required": true,
+                    "description": "The envelope's event_version, matched exactly (1, 1.0 and v1 differ).",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 32},
+                    "example": "v1"
+                  },
+                  {"$ref": "#/components/parameters/X-Request-ID"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The contract, as published.",
+                    "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
+                    "content": {
+                      "application/schema+json": {
+                        "schema": {"type": ["object", "boolean"]},
+                        "examples": {
+                          "contract": {
+                            "summary": "A small contract",
+                            "value": {
+                              "$schema": "https://json-schema.org/draft/2020-12/schema",
+                              "title": "task.deleted v1",
+                              "type": "object",
+                              "required": ["task_id"],
+                              "properties": {"task_id": {"type": "string", "minLength": 1}}
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "`not_found`: no contract is registered for this pair, or the gateway runs without SCHEMA_DIR.",
+                    "headers": {"X-Request-ID": {"$ref": "#/components/headers/X-Request-ID"}},
+                    "content": {
+                      "application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"},
+                        "examples": {
+                          "not_found": {
+                            "value": {
+                              "error": {
+                                "code": "not_found",
+                                "message": "no schema is registered for task.created version v9",
+                                "details": []
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -960,7 +1128,8 @@ enum OpenAPIDocument {
                       "unsupported_media_type",
                       "topic_not_found",
                       "broker_unavailable",
-                      "overloaded"
+                      "overloaded",
+                      "not_found"
                     ]
                   },
                   "message": {"type": "string", "description": "For people; do not parse."},
@@ -982,6 +1151,30 @@ enum OpenAPIDocument {
                     "examples": ["/event_id", "/3/timestamp", ""]
                   },
                   "message": {"type": "string"}
+                }
+              },
+              "SchemaList": {
+                "type": "object",
+                "required": ["enabled", "schemas"],
+                "properties": {
+                  "enabled": {"type": "boolean", "description": "Whether SCHEMA_DIR is set."},
+                  "policy": {
+                    "type": "string",
+                    "enum": ["registered", "strict"],
+                    "description": "SCHEMA_POLICY; absent when enabled is false."
+                  },
+                  "schemas": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": ["event_type", "event_version", "href"],
+                      "properties": {
+                        "event_type": {"type": "string"},
+                        "event_version": {"type": "string"},
+                        "href": {"type": "string", "description": "Where the document is served: /schemas/{event_type}/{event_version}."}
+                      }
+                    }
+                  }
                 }
               },
               "Health": {
