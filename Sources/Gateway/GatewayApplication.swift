@@ -45,7 +45,8 @@ struct Gateway: Sendable {
         router.addOperationalRoutes(
             readiness: readiness, healthChecks: [("kafka", kafkaHealth)], registry: metrics.registry,
             beforeScrape: { metrics.producerQueueDepth.set(Int64(producer.queueDepth)) })
-        router.get("/openapi.json") { _, _ in Response.json(status: .ok, Array(OpenAPIDocument.json.utf8)) }
+        let document = OpenAPIDocument.bytes ?? []
+        router.get("/openapi.json") { _, _ in Response.json(status: .ok, document) }
         router.addSchemaRoutes(configuration.schemas)
         return router
     }

@@ -15,6 +15,10 @@ enum GatewayMain {
             FileHandle.standardError.write(Data("gateway: \(error)\n".utf8))
             exit(2)
         }
+        guard OpenAPIDocument.bytes != nil else {
+            FileHandle.standardError.write(Data("gateway: \(OpenAPIDocument.Missing())\n".utf8))
+            exit(2)
+        }
         do {
             try checkPortCanBeBound(host: configuration.host, port: configuration.port, variable: "HTTP_PORT")
         } catch {
