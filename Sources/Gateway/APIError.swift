@@ -4,7 +4,8 @@ import Kafka
 import ServiceSupport
 
 /// An error answer of the contract: `{"error": {"code", "message", "details": [{"path", "message"}]}}`.
-struct APIError: Error, Sendable {
+/// Thrown from a handler or a middleware, Hummingbird turns it into that response.
+struct APIError: HTTPResponseError, Sendable {
     let status: HTTPResponse.Status
     let code: String
     let message: String
@@ -106,6 +107,10 @@ struct APIError: Error, Sendable {
         }
         writer.endArray()
         writer.endObject()
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        response()
     }
 
     func response() -> Response {

@@ -6,15 +6,14 @@ import Kafka
 import Logging
 import ServiceSupport
 
-/// `POST /events` and `POST /events/batch`: authenticate, read a bounded body, validate, produce,
-/// and answer only after the broker acknowledged.
+/// `POST /events` and `POST /events/batch`: read a bounded body, validate, produce, and answer only
+/// after the broker acknowledged. (The token is checked before, by `BearerTokenMiddleware`.)
 struct EventIngest: Sendable {
     let configuration: GatewayConfiguration
     let producer: KafkaProducer
     let metrics: GatewayMetrics
     let decoder: EnvelopeDecoder
     let bodyBudget: ByteBudget
-    private let expectedAuthorization: [UInt8]
 
     init(
         configuration: GatewayConfiguration,
@@ -28,7 +27,6 @@ struct EventIngest: Sendable {
         self.metrics = metrics
         decoder = EnvelopeDecoder(
             maxEventBytes: configuration.maxEventBytes, maxBatchEvents: configuration.maxBatchEvents)
-        expectedAuthorization = Array("Bearer \(configuration.apiToken)".utf8)
     }
 
     func postEvent(_ request: Request, context: some RequestContext) async -> Response {
@@ -120,7 +118,7 @@ struct EventIngest: Sendable {
         }
     }
 
-    /// Checks the token and the content type, then reads the body without ever holding more than
+    /// Checks the content type (the token was checked by `BearerTokenMiddleware`), then reads the body without ever holding more than
     /// `bodyLimit` bytes of it, each byte counted against the gateway's body budget (`held`, to be
     /// released by the caller once the request is answered).
     private func admit(
@@ -129,9 +127,6 @@ struct EventIngest: Sendable {
         eventsIfRejected: Int,
         held: inout Int
     ) async throws(APIError) -> [UInt8] {
-        guard authorized(request.headers[.authorization]) else {
-            throw reject(.unauthorized(), events: eventsIfRejected)
-        }
         let contentType = request.headers[.contentType]
         guard let contentType, Self.isJSON(contentType) else {
             throw reject(.unsupportedMediaType(contentType), events: eventsIfRejected)
@@ -212,18 +207,6 @@ struct EventIngest: Sendable {
     private func reject(_ error: APIError, events: Int) -> APIError {
         metrics.rejected(events, reason: error.reason)
         return error
-    }
-
-    /// Constant-time comparison: the time taken does not depend on where the tokens differ.
-    private func authorized(_ header: String?) -> Bool {
-        guard let header else { return false }
-        let presented = Array(header.utf8)
-        var difference = UInt8(presented.count == expectedAuthorization.count ? 0 : 1)
-        for index in expectedAuthorization.indices {
-            let byte = index < presented.count ? presented[index] : 0
-            difference |= byte ^ expectedAuthorization[index]
-        }
-        return difference == 0
     }
 
     /// `application/json`, any case, parameters (`; charset=utf-8`) allowed.

@@ -30,8 +30,10 @@ struct Gateway: Sendable {
         router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
         let ingest = EventIngest(
             configuration: configuration, producer: producer, metrics: metrics, bodyBudget: bodyBudget)
-        router.post("/events") { request, context in await ingest.postEvent(request, context: context) }
-        router.post("/events/batch") { request, context in await ingest.postBatch(request, context: context) }
+        router.group("/events")
+            .add(middleware: BearerTokenMiddleware(token: configuration.apiToken, metrics: metrics))
+            .post { request, context in await ingest.postEvent(request, context: context) }
+            .post("batch") { request, context in await ingest.postBatch(request, context: context) }
         let producer = self.producer
         let kafkaHealth = CachedHealthCheck {
             do {
@@ -93,6 +95,9 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPResponseError {
+            // Answered here, so that refusals thrown by handlers and middlewares carry the request id too.
+            response = try error.response(from: request, context: context)
         } catch {
             let status = (error as? HTTPResponseError)?.status ?? .internalServerError
             metrics.request(route: route, method: request.method.rawValue, status: status.code)
