@@ -109,7 +109,8 @@ public struct BatchWriteReport: Sendable {
     /// The events' own timestamps (microseconds since the epoch), for the end-to-end latency.
     public var eventTimestamps: [Int64] = []
 
-    public init(inserted: Int = 0, duplicates: Int = 0, rejected: [RejectedRecord] = [], eventTimestamps: [Int64] = []) {
+    public init(inserted: Int = 0, duplicates: Int = 0, rejected: [RejectedRecord] = [], eventTimestamps: [Int64] = [])
+    {
         self.inserted = inserted
         self.duplicates = duplicates
         self.rejected = rejected
@@ -148,7 +149,8 @@ public func writeBatch(
             metadata: ["event_id": "\(row.envelope.eventID)", "error": "\(failure.description)"])
         report.rejected.append(
             RejectedRecord(
-                record: row.record, rejection: RecordRejection(reason: .databaseRejected, message: failure.description)))
+                record: row.record, rejection: RecordRejection(reason: .databaseRejected, message: failure.description))
+        )
     }
     return .written(report)
 }
@@ -185,7 +187,9 @@ public func deliverDeadLetters(
                 let record = entry.reject.record
                 logger.error(
                     "dead-letter topic refuses even a minimal copy; record skipped",
-                    metadata: ["topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)"])
+                    metadata: [
+                        "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+                    ])
                 metrics.deadLettered(1, reason: "dead_letter_refused")
             case .unavailable(let reason):
                 undelivered.append(entry.reject)

@@ -25,6 +25,8 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
         public let description: String
     }
 
+    typealias Event = PipelineStateMachine.Event
+
     let configuration: Configuration
     let source: Source
     let writer: Writer
@@ -52,7 +54,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
     /// Runs until `stopRequested` returns (then finishes the writes in flight and commits what it
     /// can), until a replay caught up, or until the pipeline fails.
     public func run(stopRequested: @escaping @Sendable () async -> Void) async throws(Failure) {
-        let finish = await withTaskGroup(of: PipelineStateMachine.Event?.self) { group in
+        let finish = await withTaskGroup(of: Event?.self) { group in
             group.addTask {
                 await stopRequested()
                 return .stopRequested
@@ -90,7 +92,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
 
     private func perform(
         _ action: PipelineStateMachine.Action,
-        in group: inout TaskGroup<PipelineStateMachine.Event?>
+        in group: inout TaskGroup<Event?>
     ) async {
         switch action {
         case .poll:
@@ -137,7 +139,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
         }
     }
 
-    private func poll() async -> PipelineStateMachine.Event {
+    private func poll() async -> Event {
         do {
             let records = try await source.poll(
                 maxRecords: configuration.machine.maxEvents, timeout: configuration.pollTimeout)
@@ -150,9 +152,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
         }
     }
 
-    private func commit(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64]) async -> PipelineStateMachine
-        .Event
-    {
+    private func commit(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64]) async -> Event {
         do {
             try await source.commit(offsets)
             metrics.committed(eventTimestamps: eventTimestamps)

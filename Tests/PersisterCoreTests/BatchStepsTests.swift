@@ -66,7 +66,8 @@ struct BatchStepsTests {
         #expect(BatchSplit.split(records, maxEvents: 4, maxBytes: 10_000).batch.count == 4)
         #expect(BatchSplit.split(records, maxEvents: 100, maxBytes: 350).batch.count == 3)
         let huge = [Records.record(offset: 0, value: Array(repeating: 0, count: 5000))] + records
-        #expect(BatchSplit.split(huge, maxEvents: 100, maxBytes: 1000).batch.count == 1, "an oversized record goes alone")
+        #expect(
+            BatchSplit.split(huge, maxEvents: 100, maxBytes: 1000).batch.count == 1, "an oversized record goes alone")
         #expect(BatchSplit.fitsOneBatch(Array(records.prefix(3)), maxEvents: 3, maxBytes: 300))
         #expect(!BatchSplit.fitsOneBatch(Array(records.prefix(3)), maxEvents: 3, maxBytes: 299))
     }
@@ -92,7 +93,8 @@ struct BatchStepsTests {
         #expect(table.contains(repeated) && table.contains(poisoned))
         #expect(table.rewrittenRows == 0)
         #expect(report.inserted == 2)
-        #expect(report.duplicates == 2 - 2 - 1 + 2, "the repeat of `repeated`; the storable copy of `poisoned` is a row")
+        #expect(
+            report.duplicates == 2 - 2 - 1 + 2, "the repeat of `repeated`; the storable copy of `poisoned` is a row")
         #expect(report.rejected.map(\.record.offset) == [4, 2])
         #expect(report.rejected.map(\.rejection.reason) == [.invalidJSON, .databaseRejected])
     }
@@ -129,8 +131,11 @@ struct BatchStepsTests {
             #expect(RetryPolicy.classify(connectionFailure: nil, sqlState: state) == .retryLater, "\(state)")
         }
         #expect(RetryPolicy.classify(connectionFailure: nil, sqlState: "42601") == .fatal)
-        #expect((0..<9).map { RetryPolicy.delay(attempt: $0) }.map(\.components.seconds) == [0, 0, 0, 0, 1, 3, 5, 5, 5])
+        #expect(
+            (0..<9).map { RetryPolicy.delay(attempt: $0) }.map(\.components.seconds) == [0, 0, 0, 0, 1, 3, 5, 5, 5])
         #expect(RetryPolicy.delay(attempt: 0) == .milliseconds(100))
-        #expect(RetryPolicy.shouldLog(attempt: 0) && RetryPolicy.shouldLog(attempt: 10) && !RetryPolicy.shouldLog(attempt: 3))
+        #expect(
+            RetryPolicy.shouldLog(attempt: 0) && RetryPolicy.shouldLog(attempt: 10)
+                && !RetryPolicy.shouldLog(attempt: 3))
     }
 }

@@ -10,7 +10,8 @@ enum Records {
 
     /// A canonical envelope; `type` "poison.row" is what `FakeTable` refuses.
     static func event(_ id: UUID = UUID(), type: String = "task.created") -> [UInt8] {
-        let text = #"{"event_id":"\#(id.uuidString.lowercased())","event_type":"\#(type)","#
+        let text =
+            #"{"event_id":"\#(id.uuidString.lowercased())","event_type":"\#(type)","#
             + #""timestamp":"2026-11-22T10:00:00Z","producer":"tests","severity":"notice","payload":{}}"#
         return Array(text.utf8)
     }
@@ -85,8 +86,16 @@ final class FakeSource: RecordSource {
         }
     }
 
-    func pause() async { state.withLock { $0.paused = true; $0.pauses += 1 } }
-    func resume() async { state.withLock { $0.paused = false; $0.resumes += 1 } }
+    func pause() async {
+        state.withLock {
+            $0.paused = true; $0.pauses += 1
+        }
+    }
+    func resume() async {
+        state.withLock {
+            $0.paused = false; $0.resumes += 1
+        }
+    }
 
     func failPolls(_ reason: String) { state.withLock { $0.pollFailure = reason } }
     func assign(_ partitions: Set<SourcePartition>) { state.withLock { $0.assignment = partitions } }
@@ -197,7 +206,9 @@ final class FakeDeadLetters: DeadLetterSink {
     func holds(partition: Int32, offset: Int64) -> Bool {
         state.withLock { state in
             state.delivered.contains { letter in
-                letter.headers.contains { $0.name == RecordHeaderName.dlqOriginalOffset && $0.value == Array("\(offset)".utf8) }
+                letter.headers.contains {
+                    $0.name == RecordHeaderName.dlqOriginalOffset && $0.value == Array("\(offset)".utf8)
+                }
                     && letter.headers.contains {
                         $0.name == RecordHeaderName.dlqOriginalPartition && $0.value == Array("\(partition)".utf8)
                     }

@@ -10,7 +10,8 @@ struct PipelineDriverTests {
     func inOrderCommitsWithConcurrentWrites() async throws {
         let records = Records.events(200, partition: 0) + Records.events(200, partition: 1)
         // Writes take 0 to 6 ms at random, so later batches often finish first.
-        let pipeline = Pipeline(records, lanes: 4, maxEvents: 7, writeDelay: { _ in .milliseconds(Int.random(in: 0...6)) })
+        let pipeline = Pipeline(
+            records, lanes: 4, maxEvents: 7, writeDelay: { _ in .milliseconds(Int.random(in: 0...6)) })
         pipeline.source.assign([Records.partition(0), Records.partition(1)])
         let run = pipeline.start()
         #expect(await eventually { pipeline.allCommitted })

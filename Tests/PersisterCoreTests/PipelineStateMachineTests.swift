@@ -107,7 +107,8 @@ struct PipelineStateMachineTests {
         #expect(delivered.resumes == 1)
     }
 
-    @Test("partitions revoked while writes are in flight: their offsets are not committed, their waiting records dropped")
+    @Test(
+        "partitions revoked while writes are in flight: their offsets are not committed, their waiting records dropped")
     func revokedWhileWriting() {
         var machine = machine(lanes: 1)
         _ = machine.start()
