@@ -96,15 +96,15 @@ public struct PipelineStateMachine: Sendable {
 
     let configuration: Configuration
     /// Batches not yet committed, in poll order.
-    private(set) var batches: [Batch] = []
+    private var batches: [Batch] = []
     /// Records polled but not yet in a batch: a poll may bring more than one batch holds.
-    private(set) var carriedOver: [SourceRecord] = []
-    private(set) var assignment: Set<SourcePartition> = []
+    private var carriedOver: [SourceRecord] = []
+    private var assignment: Set<SourcePartition> = []
     private var freeLanes: [Int]
     /// Batches waiting for the database or the dead-letter topic to come back; the partitions are
     /// paused while there is any, so no more records pile up.
     private var waitingOutOutage: Set<BatchID> = []
-    private(set) var paused = false
+    private var paused = false
     private var pollInFlight = false
     private var commitInFlight = false
     private var stopping = false
@@ -125,92 +125,126 @@ public struct PipelineStateMachine: Sendable {
 
     public mutating func handle(_ event: Event) -> [Action] {
         guard !finished else { return [] }
-        var actions: [Action] = []
+        var actions: [Action]
         switch event {
-        case .polled(let records, let newAssignment, let now):
-            pollInFlight = false
-            if newAssignment != assignment {
-                assignment = newAssignment
-                // Their new owner reads these again from the last commit.
-                carriedOver.removeAll { !assignment.contains($0.sourcePartition) }
-            }
-            if stopping { break }
-            carriedOver += records
-            if !records.isEmpty || idleSince == nil { idleSince = now }
-            if let idleExit = configuration.idleExit, let idleSince, now - idleSince > idleExit, !assignment.isEmpty,
-                batches.isEmpty, carriedOver.isEmpty, !commitInFlight
-            {
-                finished = true
-                return [.finish(.caughtUp)]
-            }
+        case .polled(let records, let assignment, let now):
+            if let finish = polled(records, assignment: assignment, at: now) { return [finish] }
+            actions = []
         case .pollFailed(let reason):
             pollInFlight = false
-            actions += beginStopping(failure: "polling the broker failed: \(reason)")
+            actions = beginStopping(failure: "polling the broker failed: \(reason)")
         case .written(let id, .written(let report)):
-            guard let index = index(of: id), case .writing(let lane, _) = batches[index].stage else { break }
-            freeLanes.append(lane)
-            waitingOutOutage.remove(id)
-            batches[index].eventTimestamps = report.eventTimestamps
-            if report.rejected.isEmpty {
-                batches[index].stage = .done
-            } else if configuration.deadLettering {
-                batches[index].stage = .deadLettering(attempt: 0)
-                actions.append(.deadLetter(id, report.rejected))
-            } else {
-                batches[index].stage = .done
-                actions.append(.skipRejected(count: report.rejected.count))
-            }
+            actions = written(id, report)
         case .written(let id, .failed(let failure)):
-            guard let index = index(of: id), case .writing(let lane, let attempt) = batches[index].stage else { break }
-            switch failure.kind {
-            case .retryLater, .rowSpecific:
-                if stopping {
-                    abandon(at: index)
-                } else {
-                    batches[index].stage = .waitingToRewrite(lane: lane, attempt: attempt + 1)
-                    waitingOutOutage.insert(id)
-                    actions.append(
-                        .scheduleRetry(
-                            id, delay: RetryPolicy.delay(attempt: attempt), attempt: attempt,
-                            cause: .database(failure.description)))
-                }
-            case .fatal:
-                abandon(at: index)
-                actions += beginStopping(failure: "the database refused the write: \(failure.description)")
-            }
+            actions = writeFailed(id, failure)
         case .deadLettered(let id, let undelivered, let cause):
-            guard let index = index(of: id), case .deadLettering(let attempt) = batches[index].stage else { break }
-            if undelivered.isEmpty {
-                waitingOutOutage.remove(id)
-                batches[index].stage = .done
-            } else if stopping {
-                abandon(at: index)
-            } else {
-                batches[index].stage = .waitingToResendDeadLetters(attempt: attempt + 1, undelivered)
-                waitingOutOutage.insert(id)
-                actions.append(
-                    .scheduleRetry(
-                        id, delay: RetryPolicy.delay(attempt: attempt), attempt: attempt,
-                        cause: .deadLetterTopic(cause ?? "unavailable")))
-            }
+            actions = deadLettered(id, undelivered: undelivered, cause: cause)
         case .retryDue(let id):
-            guard let index = index(of: id) else { break }
-            switch batches[index].stage {
-            case .waitingToRewrite(let lane, let attempt):
-                batches[index].stage = .writing(lane: lane, attempt: attempt)
-                actions.append(.write(id, batches[index].records, lane: lane, attempt: attempt))
-            case .waitingToResendDeadLetters(let attempt, let undelivered):
-                batches[index].stage = .deadLettering(attempt: attempt)
-                actions.append(.deadLetter(id, undelivered))
-            default:
-                break
-            }
+            actions = retryDue(id)
         case .committed:
             commitInFlight = false
+            actions = []
         case .stopRequested:
-            actions += beginStopping(failure: nil)
+            actions = beginStopping(failure: nil)
         }
         return actions + advance()
+    }
+
+    /// Takes the records in; a replay that found nothing for `idleExit`, with nothing left to do,
+    /// is finished.
+    private mutating func polled(
+        _ records: [SourceRecord],
+        assignment newAssignment: Set<SourcePartition>,
+        at now: ContinuousClock.Instant
+    ) -> Action? {
+        pollInFlight = false
+        if newAssignment != assignment {
+            assignment = newAssignment
+            // Their new owner reads these again from the last commit.
+            carriedOver.removeAll { !assignment.contains($0.sourcePartition) }
+        }
+        guard !stopping else { return nil }
+        carriedOver += records
+        if !records.isEmpty || idleSince == nil { idleSince = now }
+        guard let idleExit = configuration.idleExit, let idleSince, now - idleSince > idleExit,
+            !assignment.isEmpty, batches.isEmpty, carriedOver.isEmpty, !commitInFlight
+        else { return nil }
+        finished = true
+        return .finish(.caughtUp)
+    }
+
+    private mutating func written(_ id: BatchID, _ report: BatchWriteReport) -> [Action] {
+        guard let index = index(of: id), case .writing(let lane, _) = batches[index].stage else { return [] }
+        freeLanes.append(lane)
+        waitingOutOutage.remove(id)
+        batches[index].eventTimestamps = report.eventTimestamps
+        guard !report.rejected.isEmpty else {
+            batches[index].stage = .done
+            return []
+        }
+        guard configuration.deadLettering else {
+            batches[index].stage = .done
+            return [.skipRejected(count: report.rejected.count)]
+        }
+        batches[index].stage = .deadLettering(attempt: 0)
+        return [.deadLetter(id, report.rejected)]
+    }
+
+    private mutating func writeFailed(_ id: BatchID, _ failure: WriteFailure) -> [Action] {
+        guard let index = index(of: id), case .writing(let lane, let attempt) = batches[index].stage else { return [] }
+        switch failure.kind {
+        case .fatal:
+            abandon(at: index)
+            return beginStopping(failure: "the database refused the write: \(failure.description)")
+        case .retryLater, .rowSpecific:
+            // Row-specific failures were isolated by the write step; one arriving here is waited out.
+            guard !stopping else {
+                abandon(at: index)
+                return []
+            }
+            batches[index].stage = .waitingToRewrite(lane: lane, attempt: attempt + 1)
+            waitingOutOutage.insert(id)
+            return [
+                .scheduleRetry(
+                    id, delay: RetryPolicy.delay(attempt: attempt), attempt: attempt,
+                    cause: .database(failure.description))
+            ]
+        }
+    }
+
+    private mutating func deadLettered(_ id: BatchID, undelivered: [RejectedRecord], cause: String?) -> [Action] {
+        guard let index = index(of: id), case .deadLettering(let attempt) = batches[index].stage else { return [] }
+        if undelivered.isEmpty {
+            waitingOutOutage.remove(id)
+            batches[index].stage = .done
+            return []
+        }
+        guard !stopping else {
+            abandon(at: index)
+            return []
+        }
+        batches[index].stage = .waitingToResendDeadLetters(attempt: attempt + 1, undelivered)
+        waitingOutOutage.insert(id)
+        return [
+            .scheduleRetry(
+                id, delay: RetryPolicy.delay(attempt: attempt), attempt: attempt,
+                cause: .deadLetterTopic(cause ?? "unavailable"))
+        ]
+    }
+
+    private mutating func retryDue(_ id: BatchID) -> [Action] {
+        guard let index = index(of: id) else { return [] }
+        switch batches[index].stage {
+        case .waitingToRewrite(let lane, let attempt):
+            batches[index].stage = .writing(lane: lane, attempt: attempt)
+            return [.write(id, batches[index].records, lane: lane, attempt: attempt)]
+        case .waitingToResendDeadLetters(let attempt, let undelivered):
+            batches[index].stage = .deadLettering(attempt: attempt)
+            return [.deadLetter(id, undelivered)]
+        default:
+            // Abandoned meanwhile (a stop): nothing is retried.
+            return []
+        }
     }
 
     /// Everything that can start now, given the state: new batches on free lanes, the next commit,

@@ -116,6 +116,7 @@ final class FakeTable: RowWriter {
         var rows: [UUID: Int] = [:]
         var down: WriteFailure?
         var writes = 0
+        var writeSizes: [Int] = []
         var inFlight = 0
         var mostInFlight = 0
         var busyLanes: Set<Int> = []
@@ -128,14 +129,19 @@ final class FakeTable: RowWriter {
     let delay: @Sendable (Int) -> Duration
     let interrupted = Atomic<Int>(0)
 
-    init(lanes: Int, delay: @escaping @Sendable (Int) -> Duration = { _ in .zero }) {
+    /// Writes (by number) that fail as if the connection was lost.
+    let failing: Set<Int>
+
+    init(lanes: Int, delay: @escaping @Sendable (Int) -> Duration = { _ in .zero }, failing: Set<Int> = []) {
         self.lanes = lanes
         self.delay = delay
+        self.failing = failing
     }
 
     func write(_ rows: ArraySlice<EventRow>, lane: Int) async -> Result<Int, WriteFailure> {
         let number = state.withLock { state in
             state.writes += 1
+            state.writeSizes.append(rows.count)
             state.inFlight += 1
             state.mostInFlight = max(state.mostInFlight, state.inFlight)
             if !state.busyLanes.insert(lane).inserted { state.laneClash = true }
@@ -147,6 +153,9 @@ final class FakeTable: RowWriter {
             state.inFlight -= 1
             state.busyLanes.remove(lane)
             if let down = state.down { return .failure(down) }
+            if failing.contains(number) {
+                return .failure(WriteFailure(kind: .retryLater, description: "connection_lost: reset"))
+            }
             if rows.contains(where: { $0.envelope.eventType == "poison.row" }) {
                 return .failure(WriteFailure(kind: .rowSpecific, description: "23514 check violation"))
             }
@@ -172,6 +181,8 @@ final class FakeTable: RowWriter {
     /// Rows written more than once (the real table would absorb them with ON CONFLICT).
     var rewrittenRows: Int { state.withLock { $0.rows.values.filter { $0 > 1 }.count } }
     var mostInFlight: Int { state.withLock { $0.mostInFlight } }
+    /// The number of rows of each write, in the order they began.
+    var writeSizes: [Int] { state.withLock { $0.writeSizes } }
     var laneClash: Bool { state.withLock { $0.laneClash } }
 }
 
@@ -257,9 +268,10 @@ struct Pipeline {
         maxEvents: Int = 10,
         maxBytes: Int = 1 << 20,
         writeDelay: @escaping @Sendable (Int) -> Duration = { _ in .zero },
+        failingWrites: Set<Int> = [],
         idleExit: Duration? = nil
     ) {
-        let table = FakeTable(lanes: lanes, delay: writeDelay)
+        let table = FakeTable(lanes: lanes, delay: writeDelay, failing: failingWrites)
         let deadLetters = FakeDeadLetters()
         source = FakeSource(records) { record in
             switch ConsumedRecordDecoder.decode(

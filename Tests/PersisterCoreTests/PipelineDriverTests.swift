@@ -23,6 +23,84 @@ struct PipelineDriverTests {
         #expect(pipeline.source.violations == [])
     }
 
+    @Test("the first write fails after the second succeeded: nothing is committed until the first is written again")
+    func earlierWriteFailsAfterLaterSucceeded() async throws {
+        // Write 0 (batch 0) is slow and fails; write 1 (batch 1) succeeds at once.
+        let pipeline = Pipeline(
+            Records.events(20), lanes: 2, maxEvents: 10,
+            writeDelay: { $0 == 0 ? .milliseconds(100) : .zero }, failingWrites: [0])
+        let run = pipeline.start()
+        #expect(await eventually { pipeline.table.rowCount >= 10 })
+        if pipeline.table.rowCount == 10 {
+            #expect(pipeline.source.commits.isEmpty, "batch 1 is written but must wait for batch 0")
+        }
+        #expect(await eventually { pipeline.allCommitted })
+        pipeline.stop.pull()
+        #expect(try await run.value.get() == ())
+        #expect(pipeline.source.commits == [[Records.partition(0): 20]])
+        #expect(pipeline.source.pauseCount == 1 && pipeline.source.resumeCount == 1)
+        #expect(pipeline.table.rewrittenRows == 0)
+        #expect(pipeline.source.violations == [])
+    }
+
+    @Test("a partition revoked while its batch is being written: nothing more of it is committed or written")
+    func revokedWhileWriting() async throws {
+        let records = Records.events(10, partition: 0) + Records.events(10, partition: 1)
+        let pipeline = Pipeline(records, lanes: 1, maxEvents: 10, writeDelay: { _ in .milliseconds(100) })
+        pipeline.source.assign([Records.partition(0), Records.partition(1)])
+        let run = pipeline.start()
+        #expect(await eventually { pipeline.table.mostInFlight == 1 })
+        pipeline.source.assign([Records.partition(0)])
+        #expect(await eventually { pipeline.source.committed[Records.partition(0)] == 10 })
+        try await Task.sleep(for: .milliseconds(300))
+        pipeline.stop.pull()
+        #expect(try await run.value.get() == ())
+        #expect(pipeline.source.committed[Records.partition(1)] == nil, "partition 1 is its new owner's")
+        #expect(pipeline.table.rowCount == 10, "partition 1's records waiting for a lane were dropped")
+        #expect(pipeline.source.violations == [])
+    }
+
+    @Test("repeats of an event inside a batch become one row; the storable copy wins over a refused one")
+    func duplicatesInsideBatch() async throws {
+        let repeated = UUID()
+        let poisoned = UUID()
+        let values = [
+            Records.event(repeated), Records.event(), Records.event(repeated),
+            Records.event(poisoned, type: "poison.row"), Records.event(poisoned), Records.event(repeated),
+        ]
+        let records = values.enumerated().map { Records.record(offset: Int64($0.offset), value: $0.element) }
+        let pipeline = Pipeline(records, lanes: 1, maxEvents: 10)
+        let run = pipeline.start()
+        #expect(await eventually { pipeline.allCommitted })
+        pipeline.stop.pull()
+        #expect(try await run.value.get() == ())
+        #expect(pipeline.table.rowCount == 3)
+        #expect(pipeline.table.rewrittenRows == 0)
+        #expect(pipeline.deadLetters.delivered.count == 1, "only the refused copy is a dead letter")
+        #expect(pipeline.deadLetters.holds(partition: 0, offset: 3))
+    }
+
+    @Test("batches are cut by events and by bytes")
+    func batchesBounded() async throws {
+        let small = Records.events(25)
+        let bounded = Pipeline(small, lanes: 1, maxEvents: 10)
+        let run = bounded.start()
+        #expect(await eventually { bounded.allCommitted })
+        bounded.stop.pull()
+        _ = await run.value
+        #expect(bounded.table.writeSizes == [10, 10, 5])
+
+        let large = (0..<6).map {
+            Records.record(offset: Int64($0), value: Records.event() + Array(repeating: 0x20, count: 400))
+        }
+        let byBytes = Pipeline(large, lanes: 1, maxEvents: 100, maxBytes: 1200)
+        let second = byBytes.start()
+        #expect(await eventually { byBytes.allCommitted })
+        byBytes.stop.pull()
+        _ = await second.value
+        #expect(byBytes.table.writeSizes == [2, 2, 2])
+    }
+
     @Test("database outage: partitions paused, nothing committed, resumed after; nothing skipped or repeated")
     func outagePauseResume() async throws {
         let pipeline = Pipeline(Records.events(100), lanes: 2, maxEvents: 10)
