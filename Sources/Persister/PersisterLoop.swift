@@ -105,15 +105,16 @@ final class PersisterLoop: Service, Sendable {
                 producer: deadLetters, topic: configuration.kafka.deadLetterTopic,
                 maxBytes: configuration.producerConfiguration().maxMessageBytes),
             metrics: metrics, logger: logger)
-        let outcome: Result<Void, PipelineDriver<KafkaRecordSource, PostgresRowWriter, KafkaDeadLetterSink>.Failure>
+        // The pipeline ends on graceful shutdown (after finishing what is in flight), when a replay
+        // caught up, or with the reason it cannot go on; the group is left in every case.
+        var failure: (any Error)?
         do {
             try await driver.run(stopRequested: { try? await gracefulShutdown() })
-            outcome = .success(())
         } catch {
-            outcome = .failure(error)
+            failure = error
         }
         await consumer.close()
         logger.info("persister left the group")
-        try outcome.get()
+        if let failure { throw failure }
     }
 }
