@@ -47,6 +47,10 @@ let package = Package(
         ),
         .target(name: "EventModel"),
         .target(
+            name: "PersisterCore",
+            dependencies: ["EventModel", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
             name: "ServiceSupport",
             dependencies: [
                 "CMalloc",
@@ -79,6 +83,7 @@ let package = Package(
             name: "Persister",
             dependencies: [
                 "EventModel",
+                "PersisterCore",
                 "Kafka",
                 "Postgres",
                 "ServiceSupport",
@@ -110,6 +115,10 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
+        ),
+        .testTarget(
+            name: "PersisterCoreTests",
+            dependencies: ["PersisterCore", "EventModel", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "PersisterTests",

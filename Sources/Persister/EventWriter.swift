@@ -1,14 +1,8 @@
 import EventModel
 import Foundation
-import Kafka
 import Logging
+import PersisterCore
 import Postgres
-
-/// One event ready to become a row, with where it was read from.
-struct EventRow: Sendable {
-    let envelope: EventEnvelope
-    let record: KafkaRecord
-}
 
 /// Writes rows with one set-based statement per batch: one array parameter per column, unnested
 /// by the server, `ON CONFLICT (event_id) DO NOTHING` absorbing duplicates.

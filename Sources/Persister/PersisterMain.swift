@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Kafka
 import Logging
+import PersisterCore
 import Postgres
 import ServiceLifecycle
 import ServiceSupport
@@ -65,7 +66,7 @@ enum PersisterMain {
         mode: PersisterLoop.Mode = .live,
         startPosition: KafkaConsumerConfiguration.StartPosition = .committed
     ) async throws {
-        let database = PostgresClient(url: configuration.databaseURL, logger: logger)
+        let database = ReconnectingConnection(url: configuration.databaseURL, logger: logger)
 
         let groupID: String
         if case .replay = mode {
@@ -83,18 +84,18 @@ enum PersisterMain {
             startUp: { try await migrateWaitingForDatabase(configuration, database: database, logger: logger) },
             writers: [database]
                 + (1..<configuration.writeConcurrency).map { _ in
-                    PostgresClient(url: configuration.databaseURL, logger: logger)
+                    ReconnectingConnection(url: configuration.databaseURL, logger: logger)
                 }, deadLetters: deadLetters, metrics: metrics, readiness: readiness,
             logger: logger)
 
-        let healthDatabase = PostgresClient(url: configuration.databaseURL, logger: logger)
+        let healthDatabase = ReconnectingConnection(url: configuration.databaseURL, logger: logger)
         let databaseHealth = CachedHealthCheck {
-            do {
+            do throws(PostgresError) {
                 try await healthDatabase.connection().query("SELECT 1")
                 return nil
             } catch {
                 await healthDatabase.reset()
-                return "unreachable: \(error)"
+                return error.failureKind == .fatal ? "refused: \(error)" : "unreachable: \(error)"
             }
         }
         let brokerHealth = CachedHealthCheck { await loop.checkBroker() }
@@ -128,11 +129,12 @@ enum PersisterMain {
     }
 
     /// A replica that starts while the database is down waits for it instead of exiting, as the
-    /// running loop does, serving `/live` meanwhile; only a permanent error (a broken migration)
-    /// stops it, and SIGTERM ends the wait with a clean exit.
+    /// running loop does (the same `RetryPolicy`, the same backoff), serving `/live` meanwhile;
+    /// any other error (a broken migration, refused credentials) stops it, and SIGTERM ends the
+    /// wait with a clean exit.
     static func migrateWaitingForDatabase(
         _ configuration: PersisterConfiguration,
-        database: PostgresClient,
+        database: ReconnectingConnection,
         logger: Logger
     ) async throws {
         let migrator = Migrator(directory: configuration.migrationsDirectory, logger: logger)
@@ -141,12 +143,12 @@ enum PersisterMain {
             do {
                 try await migrator.apply(using: try await database.connection())
                 return
-            } catch let error as PostgresError where error.isTransient {
-                if attempt % 10 == 0 {
+            } catch let error as PostgresError where error.failureKind == .retryLater {
+                if RetryPolicy.shouldLog(attempt: attempt) {
                     logger.warning("database unavailable at start-up; waiting", metadata: ["error": "\(error)"])
                 }
                 await database.reset()
-                let delay = Duration.milliseconds(min(200 << min(attempt, 5), 5000))
+                let delay = RetryPolicy.delay(attempt: attempt)
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
                 attempt += 1
             }

@@ -18,7 +18,7 @@ public struct PostgresRows: Sendable {
 }
 
 /// One libpq connection. Every libpq call runs on the connection's serial queue, off the
-/// cooperative thread pool. A connection serves one caller at a time; `PostgresClient` hands it out.
+/// cooperative thread pool. A connection serves one caller at a time; `ReconnectingConnection` hands it out.
 ///
 /// No call waits forever: the server ends a statement after `statementTimeout`, and a server that
 /// cannot (stopped, frozen, unreachable without a reset) is cut off by the client once

@@ -34,7 +34,8 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
 
     /// Whether the same statement may succeed later: a lost or refused connection, a server
     /// shutting down, too many connections, a serialization failure or deadlock. Everything else
-    /// (constraint violations, bad input, syntax) fails again the same way.
+    /// (constraint violations, bad input, syntax) fails again the same way. The persister does not
+    /// decide with this alone: its `RetryPolicy` also tells rows at fault from a missing table.
     public var isTransient: Bool {
         switch code {
         case .connectionFailed, .connectionLost: return true
@@ -58,13 +59,6 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
         "58000",  // system_error
         "58030",  // io_error
     ]
-
-    /// Whether the error is about the data of particular rows (data exceptions, integrity
-    /// constraints), so that other rows of the same statement could succeed on their own.
-    public var isRowSpecific: Bool {
-        guard code == .server, let sqlState else { return false }
-        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
-    }
 
     public var description: String {
         var text = "\(code)"

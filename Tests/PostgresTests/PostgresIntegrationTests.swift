@@ -107,7 +107,7 @@ struct PostgresIntegrationTests {
 
     @Test("a killed connection fails as transient and the client reconnects")
     func killedConnectionIsTransientAndRecovered() async throws {
-        let client = PostgresClient(url: url, logger: logger)
+        let client = ReconnectingConnection(url: url, logger: logger)
         let victim = try await client.connection()
         let pid = victim.backendPID
         let killer = try await connect()

@@ -1,8 +1,9 @@
 import Logging
 
-/// Hands out one connection at a time and replaces it when it was lost, so callers retrying a
-/// transient failure get a fresh connection without knowing about reconnects.
-public actor PostgresClient {
+/// One connection, replaced when it was lost: callers retrying a transient failure get a fresh
+/// connection without knowing about reconnects. It is not a pool; a program that writes on
+/// several connections at once holds one `ReconnectingConnection` per connection.
+public actor ReconnectingConnection {
     public let url: String
     private let logger: Logger
     private var connection: PostgresConnection?

@@ -1,0 +1,119 @@
+import EventModel
+import Foundation
+import Kafka
+import PersisterCore
+import Postgres
+
+/// The consumer group member as the pipeline's record source.
+struct KafkaRecordSource: RecordSource {
+    let consumer: KafkaConsumer
+
+    func poll(maxRecords: Int, timeout: Duration) async throws -> [SourceRecord] {
+        try await consumer.poll(maxRecords: maxRecords, timeout: timeout).map(SourceRecord.init)
+    }
+
+    var assignment: Set<SourcePartition> {
+        Set(consumer.assignment.map { SourcePartition(topic: $0.topic, partition: $0.partition) })
+    }
+
+    func commit(_ offsets: [SourcePartition: Int64]) async throws {
+        var partitions: [TopicPartition: Int64] = [:]
+        for (partition, offset) in offsets {
+            partitions[TopicPartition(topic: partition.topic, partition: partition.partition)] = offset
+        }
+        try await consumer.commit(partitions)
+    }
+
+    func pause() async { await consumer.pause() }
+    func resume() async { await consumer.resume() }
+}
+
+extension SourceRecord {
+    init(_ record: KafkaRecord) {
+        self.init(
+            topic: record.topic, partition: record.partition, offset: record.offset, key: record.key,
+            value: record.value, headers: record.headers, timestampMilliseconds: record.timestampMilliseconds)
+    }
+}
+
+/// The events table, written on one connection per lane.
+struct PostgresRowWriter: RowWriter {
+    let connections: [ReconnectingConnection]
+    let metrics: PersisterMetrics
+    private let writer = EventWriter()
+
+    init(connections: [ReconnectingConnection], metrics: PersisterMetrics) {
+        precondition(!connections.isEmpty, "the persister needs a database connection")
+        self.connections = connections
+        self.metrics = metrics
+    }
+
+    var lanes: Int { connections.count }
+
+    func write(_ rows: ArraySlice<EventRow>, lane: Int) async -> Result<Int, WriteFailure> {
+        guard !rows.isEmpty else { return .success(0) }
+        do {
+            let connection = try await connections[lane].connection()
+            let started = ContinuousClock.now
+            let inserted = try await writer.write(rows, using: connection)
+            metrics.writeDuration.record(ContinuousClock.now - started)
+            return .success(inserted)
+        } catch {
+            return .failure(WriteFailure(kind: error.failureKind, description: error.description))
+        }
+    }
+
+    func interruptAll() async {
+        for connection in connections { await connection.interrupt() }
+    }
+}
+
+/// The dead-letter topic, through the persister's producer.
+struct KafkaDeadLetterSink: DeadLetterSink {
+    let producer: KafkaProducer
+    let topic: String
+    let maxBytes: Int
+
+    func send(_ letters: [DeadLetter]) async -> [DeadLetterDelivery] {
+        let records = letters.map {
+            KafkaOutgoingRecord(topic: topic, key: $0.key, value: $0.value, headers: $0.headers)
+        }
+        return await producer.send(records).map { result in
+            switch result {
+            case .success: .delivered
+            case .failure(let error) where error.code == .messageTooLarge: .tooLarge
+            case .failure(let error): .unavailable(error.description)
+            }
+        }
+    }
+}
+
+extension PostgresError {
+    /// How the persister answers this error: see `RetryPolicy`.
+    var failureKind: FailureKind {
+        let connectionFailure: RetryPolicy.ConnectionFailure? =
+            switch code {
+            case .connectionFailed: .failed
+            case .connectionLost: .lost
+            case .connectionRejected: .rejected
+            case .unexpected: .unexplained
+            default: nil
+            }
+        return RetryPolicy.classify(connectionFailure: connectionFailure, sqlState: sqlState)
+    }
+}
+
+extension PersisterMetrics: PipelineMetrics {
+    func polledBatch(size: Int) { batchSize.record(Double(size)) }
+    func persisted(_ count: Int) { persisted.increment(by: Int64(count)) }
+    func duplicatesSkipped(_ count: Int) { duplicates.increment(by: Int64(count)) }
+    func databaseRetried() { databaseRetries.increment() }
+    func assignedPartitions(_ count: Int) { assignedPartitions.set(Int64(count)) }
+
+    func committed(eventTimestamps: [Int64]) {
+        let nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        for timestamp in eventTimestamps where nowMicros >= timestamp {
+            endToEndLatency.record(.microseconds(nowMicros - timestamp))
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import EventModel
+
+/// A partition of a topic, as the pipeline sees it.
+public struct SourcePartition: Sendable, Hashable, CustomStringConvertible {
+    public let topic: String
+    public let partition: Int32
+
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+/// A record read from the broker: what the pipeline needs of it, without the broker's client.
+public struct SourceRecord: Sendable {
+    public let topic: String
+    public let partition: Int32
+    public let offset: Int64
+    public let key: [UInt8]?
+    public let value: [UInt8]
+    public let headers: [(name: String, value: [UInt8])]
+    /// The record's timestamp in milliseconds since the epoch, when it has one.
+    public let timestampMilliseconds: Int64?
+
+    public init(
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [(name: String, value: [UInt8])] = [],
+        timestampMilliseconds: Int64? = nil
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
+    }
+
+    public var sourcePartition: SourcePartition { SourcePartition(topic: topic, partition: partition) }
+
+    /// What the record weighs in a batch: key, value and headers.
+    public var byteCount: Int {
+        (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+    }
+
+    /// Where the record was first produced (a redriven dead letter keeps its original coordinates).
+    public var origin: RecordCoordinates {
+        RecordCoordinates.origin(topic: topic, partition: partition, offset: offset, headers: headers)
+    }
+}
+
+/// One event ready to become a row, with where it was read from.
+public struct EventRow: Sendable {
+    public let envelope: EventEnvelope
+    public let record: SourceRecord
+
+    public init(envelope: EventEnvelope, record: SourceRecord) {
+        self.envelope = envelope
+        self.record = record
+    }
+}
+
+/// A record that can never become a row, and why.
+public struct RejectedRecord: Sendable {
+    public let record: SourceRecord
+    public let rejection: RecordRejection
+
+    public init(record: SourceRecord, rejection: RecordRejection) {
+        self.record = record
+        self.rejection = rejection
+    }
+}
+
+/// The broker side the records come from and the offsets go to (a consumer group member).
+public protocol RecordSource: Sendable {
+    /// Waits up to `timeout` for up to `maxRecords` records. A thrown error means the source
+    /// cannot be used any more.
+    func poll(maxRecords: Int, timeout: Duration) async throws -> [SourceRecord]
+    /// The partitions this member owns now; it changes only during `poll`.
+    var assignment: Set<SourcePartition> { get }
+    /// Commits next offsets (last processed offset + 1).
+    func commit(_ offsets: [SourcePartition: Int64]) async throws
+    /// Stops fetching from every partition, including those assigned later, while polls go on.
+    func pause() async
+    func resume() async
+}
+
+/// Why a write did not happen, classified by `RetryPolicy`.
+public struct WriteFailure: Error, Sendable, CustomStringConvertible {
+    public let kind: FailureKind
+    public let description: String
+
+    public init(kind: FailureKind, description: String) {
+        self.kind = kind
+        self.description = description
+    }
+}
+
+/// Writes rows into the table on one of `lanes` connections; a lane serves one write at a time.
+public protocol RowWriter: Sendable {
+    /// How many batches may be written at the same time.
+    var lanes: Int { get }
+    /// Inserts the rows in one transaction; returns how many were new (the rest were already there).
+    func write(_ rows: ArraySlice<EventRow>, lane: Int) async -> Result<Int, WriteFailure>
+    /// Cuts off the writes in progress (shutdown gives up on a database that stopped answering).
+    func interruptAll() async
+}
+
+/// What became of one dead-letter copy.
+public enum DeadLetterDelivery: Sendable, Equatable {
+    case delivered
+    /// The broker refuses the copy as too large: a smaller cut may pass.
+    case tooLarge
+    /// The dead-letter topic cannot be reached now; the same copy may pass later.
+    case unavailable(String)
+}
+
+/// The dead-letter topic.
+public protocol DeadLetterSink: Sendable {
+    /// The largest copy the sink may send, in bytes.
+    var maxBytes: Int { get }
+    /// Sends the copies and waits for each one's answer; the results are in the same order.
+    func send(_ letters: [DeadLetter]) async -> [DeadLetterDelivery]
+}
+
+/// What the pipeline reports; the persister turns it into Prometheus metrics.
+public protocol PipelineMetrics: Sendable {
+    func polledBatch(size: Int)
+    func persisted(_ count: Int)
+    func duplicatesSkipped(_ count: Int)
+    func deadLettered(_ count: Int, reason: String)
+    func databaseRetried()
+    func assignedPartitions(_ count: Int)
+    /// Called after a commit with the rows' event timestamps (microseconds since the epoch).
+    func committed(eventTimestamps: [Int64])
+}
