@@ -9,9 +9,10 @@ import Postgres
 struct EventWriter: Sendable {
     static let insert = """
         INSERT INTO events (event_id, event_type, event_version, occurred_at, correlation_id, producer, severity,
-                            event_key, payload, kafka_topic, kafka_partition, kafka_offset)
+                            event_key, payload, kafka_topic, kafka_partition, kafka_offset, trace_id)
         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::uuid[], $6::text[],
-                             $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::int4[], $12::int8[])
+                             $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::int4[], $12::int8[],
+                             $13::text[])
         ON CONFLICT (event_id) DO NOTHING
         """
 
@@ -33,8 +34,16 @@ struct EventWriter: Sendable {
             column(.text) { .text($0.record.topic) },
             column(.int4) { .int32($0.record.partition) },
             column(.int8) { .int64($0.record.offset) },
+            column(.text) { $0.traceID.map(PostgresValue.text) ?? .null },
         ]
         // A single statement is its own transaction: all rows commit together or none does.
         return try await connection.query(Self.insert, parameters, prepared: true).affectedRows
+    }
+}
+
+extension EventRow {
+    /// The trace id of the record's `traceparent` header, when it carries a valid one.
+    var traceID: String? {
+        record.headers.last { $0.name == RecordHeaderName.traceparent }.flatMap { TraceParent.traceID($0.value) }
     }
 }

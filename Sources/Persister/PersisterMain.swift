@@ -102,7 +102,7 @@ enum PersisterMain {
         let router = Router()
         router.addOperationalRoutes(
             readiness: readiness, healthChecks: [("kafka", brokerHealth), ("database", databaseHealth)],
-            registry: metrics.registry)
+            registry: metrics.registry, beforeScrape: { metrics.updateLag() })
         try checkPortCanBeBound(port: configuration.metricsPort, variable: "METRICS_PORT")
         let metricsServer = Application(
             router: router,

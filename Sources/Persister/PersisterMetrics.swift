@@ -1,5 +1,8 @@
+import Foundation
+import PersisterCore
 import Prometheus
 import ServiceSupport
+import Synchronization
 
 /// The persister's Prometheus metrics.
 struct PersisterMetrics: Sendable {
@@ -11,6 +14,13 @@ struct PersisterMetrics: Sendable {
     let endToEndLatency: DurationHistogram
     let assignedPartitions: Gauge
     let databaseRetries: Counter
+    /// The oldest pending record per partition, as the pipeline last reported it; the lag gauges
+    /// are computed from it at each scrape, so they keep growing while the pipeline waits.
+    private let pending = PendingRecords()
+
+    private final class PendingRecords: Sendable {
+        let state = Mutex<(oldest: [SourcePartition: Int64], assignment: Set<SourcePartition>)>(([:], []))
+    }
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -41,6 +51,26 @@ struct PersisterMetrics: Sendable {
         databaseRetries = registry.makeCounter(
             descriptor: .punk(
                 "persister", "database_retries", unit: "total", help: "Batch writes retried after a transient failure"))
+    }
+
+    func notePending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
+        pending.state.withLock { $0 = (oldestByPartition, assignment) }
+    }
+
+    /// Sets `punk_persister_lag_seconds{topic,partition}`: the age of the oldest record consumed
+    /// but not yet committed, 0 when the partition is caught up. Called before each scrape.
+    func updateLag(now: Date = Date()) {
+        let (oldest, assignment) = pending.state.withLock { $0 }
+        let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
+        for partition in assignment {
+            let age = oldest[partition].map { max(0, Double(nowMilliseconds - $0) / 1000) } ?? 0
+            registry.makeGauge(
+                descriptor: .punk(
+                    "persister", "lag", unit: "seconds",
+                    help: "Age of the oldest record consumed but not yet committed; 0 when caught up"),
+                labels: [("topic", partition.topic), ("partition", String(partition.partition))]
+            ).set(age)
+        }
     }
 
     func deadLettered(_ count: Int, reason: String) {

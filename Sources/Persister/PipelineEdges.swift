@@ -109,6 +109,9 @@ extension PersisterMetrics: PipelineMetrics {
     func duplicatesSkipped(_ count: Int) { duplicates.increment(by: Int64(count)) }
     func databaseRetried() { databaseRetries.increment() }
     func assignedPartitions(_ count: Int) { assignedPartitions.set(Int64(count)) }
+    func pending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
+        notePending(oldestByPartition: oldestByPartition, assignment: assignment)
+    }
 
     func committed(eventTimestamps: [Int64]) {
         let nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)

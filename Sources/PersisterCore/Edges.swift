@@ -139,4 +139,11 @@ public protocol PipelineMetrics: Sendable {
     func assignedPartitions(_ count: Int)
     /// Called after a commit with the rows' event timestamps (microseconds since the epoch).
     func committed(eventTimestamps: [Int64])
+    /// The oldest record consumed but not committed, per assigned partition (milliseconds since the
+    /// epoch; absent: nothing pending), after every step of the pipeline.
+    func pending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>)
+}
+
+extension PipelineMetrics {
+    public func pending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {}
 }

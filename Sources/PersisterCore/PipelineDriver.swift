@@ -83,6 +83,8 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
                     return .failed("the pipeline stalled with nothing in flight")
                 }
                 actions = next.map { machine.handle($0) } ?? []
+                let pending = machine.oldestPending
+                metrics.pending(oldestByPartition: pending.byPartition, assignment: pending.assignment)
             }
         }
         switch finish {

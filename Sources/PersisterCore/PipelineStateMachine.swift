@@ -113,6 +113,24 @@ public struct PipelineStateMachine: Sendable {
     private var idleSince: ContinuousClock.Instant?
     private var nextBatchID = 0
 
+    /// Per assigned partition, the record timestamp (milliseconds) of the oldest record consumed but
+    /// not yet committed; a partition with nothing pending is absent. What `lag_seconds` reports.
+    public var oldestPending: (byPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
+        var oldest: [SourcePartition: Int64] = [:]
+        func note(_ record: SourceRecord) {
+            guard let time = record.timestampMilliseconds, assignment.contains(record.sourcePartition) else { return }
+            oldest[record.sourcePartition] = min(oldest[record.sourcePartition] ?? time, time)
+        }
+        for batch in batches {
+            // Records of a batch are in poll order per partition: the first of each is its oldest.
+            var seen = Set<SourcePartition>()
+            for record in batch.records where seen.insert(record.sourcePartition).inserted { note(record) }
+        }
+        var seen = Set<SourcePartition>()
+        for record in carriedOver where seen.insert(record.sourcePartition).inserted { note(record) }
+        return (oldest, assignment)
+    }
+
     public init(configuration: Configuration) {
         self.configuration = configuration
         freeLanes = Array(0..<configuration.lanes)

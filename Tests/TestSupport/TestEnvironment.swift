@@ -156,6 +156,20 @@ extension Process {
 
 /// Asks a program's HTTP port the way an orchestrator's probe does: one GET with a short timeout.
 public enum HTTPProbe {
+    /// The body of `GET http://127.0.0.1:port/path` (e.g. a metrics scrape), or "" when nothing answered.
+    public static func body(port: Int, path: String, timeout: Duration = .seconds(3)) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", String(timeout.components.seconds), "http://127.0.0.1:\(port)\(path)"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "" }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        _ = process.waitForExit(timeout: timeout + .seconds(2))
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The status code of `GET http://127.0.0.1:port/path`, or `nil` when nothing answered in time.
     public static func status(port: Int, path: String, timeout: Duration = .seconds(3)) -> Int? {
         let process = Process()

@@ -7,7 +7,9 @@ addresses change (service names become the local PostgreSQL and broker, listenin
 free local ones, as `--scale` would give each replica its own container), and so do paths inside
 a bind mount (`./schemas:/etc/punk-records/schemas:ro` makes SCHEMA_DIR the repository's schemas/).
 Then the gateway must list the repository's contracts and refuse a payload that breaks one, and
-one event goes through the gateway and must come out as a row.
+one event goes through the gateway and must come out as a row. Last, the /metrics of the gateway and
+of each persister are saved next to their logs and deploy/tests/check_observability.py --scraped
+checks the dashboard and alert rules of deploy/observability/ against them.
 
 Needs the stack of scripts/stack.sh (PUNK_STACK_PG_PORT, PUNK_STACK_KAFKA_PORT) and the
 binaries in PUNK_TEST_BIN_DIR. The last line is `compose-topology: N passed, M failed`.
@@ -206,6 +208,22 @@ def main():
             row = psql(f"SELECT event_type || '|' || producer FROM events WHERE event_id = '{event_id}'", database)
             time.sleep(0.5)
         check("the event is a row in PostgreSQL", row == "task.created|compose-topology", f"got {row!r}")
+
+        # The dashboard and alert rules of deploy/observability/ against what the programs serve.
+        scrapes = []
+        for name, port in [("gateway", gateway_port)] + [(f"persister-{i}", p) for i, p in enumerate(persister_ports)]:
+            status, text = http("GET", f"http://127.0.0.1:{port}/metrics")
+            check(f"{name} serves /metrics", status == 200 and b"punk_" in text, f"got {status}")
+            path = os.path.join(logs, f"{name}.metrics")
+            with open(path, "wb") as scrape:
+                scrape.write(text)
+            scrapes.append(path)
+        result = subprocess.run(
+            [sys.executable, os.path.join(ROOT, "deploy", "tests", "check_observability.py"), "--repo", ROOT,
+             "--scraped"] + scrapes, capture_output=True, text=True)
+        problems = [line for line in result.stdout.splitlines() if line.startswith("FAIL ")]
+        check("deploy/observability/ uses only metrics the programs serve (check_observability.py --scraped)",
+              result.returncode == 0, "; ".join(problems) or result.stderr.strip()[-500:])
 
         for process in [gateway] + replicas:
             process.send_signal(signal.SIGTERM)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Offline validation of the deploy files: Dockerfile, docker-compose.yml, deploy/ (kustomize base,
 # overlays, examples, Dapr component), the topic provisioning script, the event-contract ConfigMap
-# generated from schemas/ (scripts/schemas-configmap.sh), and the gateway's OpenAPI document
-# (Sources/Gateway/OpenAPIDocument.swift).
+# generated from schemas/ (scripts/schemas-configmap.sh), the gateway's OpenAPI document
+# (Sources/Gateway/OpenAPIDocument.swift), and the dashboard and alert rules of deploy/observability/.
 #
 #   deploy/tests/validate.sh            # from anywhere; exits non-zero when something fails
 #
@@ -12,6 +12,7 @@
 #   check-jsonschema==0.39.0 (PyPI)                                 ships the compose-spec schema
 #   python3 with PyYAML                                             deploy/tests/check_policies.py
 #   openapi-spec-validator==0.9.0 (PyPI)                            deploy/tests/check_openapi.py
+#   promtool (Debian's `prometheus` package)                        checks deploy/observability/alerts.yaml
 # The last line of output is `deploy: N passed, M failed`.
 set -uo pipefail
 
@@ -93,6 +94,12 @@ else
     fail "tool: python3 with openapi-spec-validator: python3 -m pip install openapi-spec-validator==0.9.0"
 fi
 
+if have promtool; then
+    pass "tool: promtool ($(promtool --version 2>&1 | head -n 1))"
+else
+    fail "tool: promtool: apt-get install -y prometheus (Debian's package ships promtool)"
+fi
+
 # --------------------------------------------------------------------------------------------------
 # docker-compose.yml against the compose specification (schema bundled with check-jsonschema)
 # --------------------------------------------------------------------------------------------------
@@ -163,12 +170,23 @@ prod_without_secrets() {
     ! "${RENDER[@]}" "$WORK/deploy/overlays/prod"
 }
 
+# Custom resources kubernetes-validate has no schema for, allowed by exact kind and apiVersion and
+# checked elsewhere in this script: the prometheus-operator's PrometheusRule
+# (deploy/base/prometheusrule.yaml) is generated from deploy/observability/alerts.yaml, which
+# promtool checks, and the generated file must equal a fresh render (section Observability).
+KNOWN_CRDS=(
+    "kind PrometheusRule with api version monitoring.coreos.com/v1 "
+)
+
 validate_rendered() {
-    local file=$1 out
+    local file=$1 out crd
     out=$(kubernetes-validate --strict "$file" 2>&1)
     local rc=$?
     printf '%s\n' "$out"
-    # A WARN means an object had no schema to check against: not acceptable for our manifests.
+    for crd in "${KNOWN_CRDS[@]}"; do
+        out=$(printf '%s\n' "$out" | grep -vF "Couldn't find schema for $crd")
+    done
+    # Any other WARN means an object had no schema to check against: not acceptable for our manifests.
     [ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -Eq '^(WARN|ERROR)'
 }
 
@@ -358,6 +376,42 @@ if $HAVE_OPENAPI_VALIDATOR; then
     fi
 else
     fail "openapi: check_openapi.py not run (needs openapi-spec-validator)"
+fi
+
+# --------------------------------------------------------------------------------------------------
+# Observability: the alert rules pass promtool, the PrometheusRule of the kustomize base equals a
+# fresh render of them, and the dashboard and rules use only metrics the services export
+# --------------------------------------------------------------------------------------------------
+
+ALERTS="$REPO_ROOT/deploy/observability/alerts.yaml"
+RENDER_RULE="$REPO_ROOT/deploy/observability/render-prometheusrule.py"
+
+if have promtool; then
+    step "observability: promtool check rules deploy/observability/alerts.yaml" promtool check rules "$ALERTS"
+else
+    fail "observability: promtool check rules not run (promtool missing: apt-get install -y prometheus)"
+fi
+
+prometheusrule_up_to_date() {
+    local out="$WORK/prometheusrule.yaml"
+    "$PYTHON" "$RENDER_RULE" --output "$out" || return 1
+    if ! diff -u "$REPO_ROOT/deploy/base/prometheusrule.yaml" "$out"; then
+        echo "deploy/base/prometheusrule.yaml is stale: run deploy/observability/render-prometheusrule.py and commit its output"
+        return 1
+    fi
+}
+
+if "$PYTHON" -c 'import yaml' 2>/dev/null; then
+    step "observability: deploy/base/prometheusrule.yaml equals a fresh render of alerts.yaml" prometheusrule_up_to_date
+    log="$WORK/observability.log"
+    "$PYTHON" "$HERE/check_observability.py" --repo "$REPO_ROOT" >"$log" 2>&1
+    rc=$?
+    count_openapi_output "$log"
+    if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+        fail "observability: check_observability.py exited $rc" "$log"
+    fi
+else
+    fail "observability: render-prometheusrule.py and check_observability.py not run (needs PyYAML)"
 fi
 
 echo
