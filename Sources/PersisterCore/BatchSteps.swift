@@ -43,21 +43,14 @@ public struct PreparedBatch: Sendable {
         rows.reserveCapacity(records.count)
         var seen = Set<UUID>()
         for record in records {
-            let decoded = ConsumedRecordDecoder.decode(
-                value: record.value, key: record.key, coordinates: record.origin,
-                recordTimestampMilliseconds: record.timestampMilliseconds)
-            switch decoded {
-            case .success(let event):
-                if let rejection = schemas?.rejection(for: event.envelope) {
-                    rejected.append(RejectedRecord(record: record, rejection: rejection))
-                    continue
-                }
-                let row = EventRow(envelope: event.envelope, record: record)
-                if seen.insert(event.envelope.eventID).inserted {
+            switch record.decoded ?? record.decode(schemas: schemas) {
+            case .success(let envelope):
+                let row = EventRow(envelope: envelope, record: record)
+                if seen.insert(envelope.eventID).inserted {
                     rows.append(row)
                 } else {
                     duplicatesInBatch += 1
-                    laterCopies[event.envelope.eventID, default: []].append(row)
+                    laterCopies[envelope.eventID, default: []].append(row)
                 }
             case .failure(let rejection):
                 rejected.append(RejectedRecord(record: record, rejection: rejection))

@@ -44,6 +44,30 @@ public struct SourceRecord: Sendable {
 
     public var sourcePartition: SourcePartition { SourcePartition(topic: topic, partition: partition) }
 
+    /// The record decoded (and checked against the contracts) as soon as it was polled, so a batch
+    /// reaches its database connection ready to write; `nil` until then.
+    public internal(set) var decoded: Result<EventEnvelope, RecordRejection>?
+
+    /// Decodes the record and checks it against `schemas`.
+    func decode(schemas: SchemaRegistry?) -> Result<EventEnvelope, RecordRejection> {
+        let decoded = ConsumedRecordDecoder.decode(
+            value: value, key: key, coordinates: origin, recordTimestampMilliseconds: timestampMilliseconds)
+        switch decoded {
+        case .success(let event):
+            if let rejection = schemas?.rejection(for: event.envelope) { return .failure(rejection) }
+            return .success(event.envelope)
+        case .failure(let rejection):
+            return .failure(rejection)
+        }
+    }
+
+    /// The record with `decoded` filled in.
+    public func decoding(schemas: SchemaRegistry?) -> SourceRecord {
+        var record = self
+        record.decoded = decode(schemas: schemas)
+        return record
+    }
+
     /// What the record weighs in a batch: key, value and headers.
     public var byteCount: Int {
         (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }

@@ -69,6 +69,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
                 return .stopRequested
             }
             var machine = PipelineStateMachine(configuration: configuration.machine)
+            var lastPendingReport = ContinuousClock.now - .seconds(1)
             var actions = machine.start()
             while true {
                 for action in actions {
@@ -83,8 +84,14 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
                     return .failed("the pipeline stalled with nothing in flight")
                 }
                 actions = next.map { machine.handle($0) } ?? []
-                let pending = machine.oldestPending
-                metrics.pending(oldestByPartition: pending.byPartition, assignment: pending.assignment)
+                // The lag gauge is computed at scrape time from this report; a few reports a second
+                // keep it current without scanning the pending records after every event.
+                let now = ContinuousClock.now
+                if now - lastPendingReport >= .milliseconds(200) {
+                    lastPendingReport = now
+                    let pending = machine.oldestPending
+                    metrics.pending(oldestByPartition: pending.byPartition, assignment: pending.assignment)
+                }
             }
         }
         switch finish {
@@ -154,8 +161,11 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
 
     private func poll() async -> Event {
         do {
+            // Decoded here, while earlier batches are being written, so that a free connection is
+            // handed a batch ready to write instead of waiting for its decoding.
             let records = try await source.poll(
-                maxRecords: configuration.machine.maxEvents, timeout: configuration.pollTimeout)
+                maxRecords: configuration.machine.maxEvents, timeout: configuration.pollTimeout
+            ).map { $0.decoding(schemas: configuration.schemas) }
             let assignment = source.assignment
             metrics.assignedPartitions(assignment.count)
             return .polled(records, assignment: assignment, at: .now)

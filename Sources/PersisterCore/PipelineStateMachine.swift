@@ -121,13 +121,9 @@ public struct PipelineStateMachine: Sendable {
             guard let time = record.timestampMilliseconds, assignment.contains(record.sourcePartition) else { return }
             oldest[record.sourcePartition] = min(oldest[record.sourcePartition] ?? time, time)
         }
-        for batch in batches {
-            // Records of a batch are in poll order per partition: the first of each is its oldest.
-            var seen = Set<SourcePartition>()
-            for record in batch.records where seen.insert(record.sourcePartition).inserted { note(record) }
-        }
-        var seen = Set<SourcePartition>()
-        for record in carriedOver where seen.insert(record.sourcePartition).inserted { note(record) }
+        // Record timestamps are not ordered across producers, so every pending record counts.
+        for batch in batches { batch.records.forEach(note) }
+        carriedOver.forEach(note)
         return (oldest, assignment)
     }
 
