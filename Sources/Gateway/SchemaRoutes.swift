@@ -1,8 +1,27 @@
 import EventModel
+import Foundation
 import Hummingbird
 import ServiceSupport
 
 extension Router {
+    /// A version as a path segment: anything but unreserved characters percent-encoded (RFC 3986),
+    /// so a version holding `?`, `#`, `/` or a space still gives a working link.
+    static func pathSegment(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                encoded += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return encoded
+    }
+
     /// `GET /schemas` lists the registered contracts; `GET /schemas/{event_type}/{event_version}`
     /// serves one document as it was published. Neither needs a token: contracts are what
     /// producers are meant to read.
@@ -19,7 +38,7 @@ extension Router {
                 writer.beginObject()
                 writer.member("event_type", key.eventType)
                 writer.member("event_version", key.eventVersion)
-                writer.member("href", "/schemas/\(key.eventType)/\(key.eventVersion)")
+                writer.member("href", "/schemas/\(key.eventType)/\(Self.pathSegment(key.eventVersion))")
                 writer.endObject()
             }
             writer.endArray()
@@ -28,7 +47,8 @@ extension Router {
         }
         get("/schemas/:event_type/:event_version") { _, context -> Response in
             let eventType = context.parameters.get("event_type") ?? ""
-            let eventVersion = context.parameters.get("event_version") ?? ""
+            let rawVersion = context.parameters.get("event_version") ?? ""
+            let eventVersion = rawVersion.removingPercentEncoding ?? rawVersion
             guard let entry = registry?.entry(eventType: eventType, eventVersion: eventVersion) else {
                 return APIError(
                     status: .notFound, code: "not_found",

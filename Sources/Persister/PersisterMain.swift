@@ -23,7 +23,12 @@ enum PersisterMain {
         ProcessRuntime.limitMallocArenas()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "check-schemas" {
-            exit(checkSchemas(arguments.dropFirst().first ?? EnvironmentReader().optionalString("SCHEMA_DIR")))
+            let directory = arguments.dropFirst().first
+            if let directory, directory.hasPrefix("-") {
+                print("usage: persister check-schemas [DIR]   (DIR defaults to SCHEMA_DIR)")
+                exit(directory == "-h" || directory == "--help" ? 0 : 2)
+            }
+            exit(checkSchemas(directory ?? EnvironmentReader().optionalString("SCHEMA_DIR")))
         }
         let configuration: PersisterConfiguration
         do {
