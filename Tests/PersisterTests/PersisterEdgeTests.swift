@@ -37,10 +37,7 @@ struct PersisterEdgeTests {
     @Test("a legacy record redriven twice is one row; of two records of one event the storable one is the row")
     func idempotencyHoles() async throws {
         let harness = try await PersisterHarness.make(partitions: 1)
-        let migrate = try harness.start(["migrate"])
-        #expect(migrate.waitForExit(timeout: .seconds(60)))
-        let connection = try await harness.connect()
-        try await connection.query("ALTER TABLE events ADD CONSTRAINT no_poison CHECK (event_type <> 'poison.row')")
+        let connection = try await harness.migrateWithPoisonRule()
         let producer = try harness.producer()
         let original: [(String, [UInt8])] = [
             (RecordHeaderName.dlqOriginalTopic, Array("legacy-origin".utf8)),

@@ -85,6 +85,17 @@ struct PersisterHarness {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Applies the migrations, then adds a rule rows of type `poison.row` break, so a test can make
+    /// the database refuse a row that decodes fine; returns a connection to the database.
+    @discardableResult
+    func migrateWithPoisonRule() async throws -> PostgresConnection {
+        let migrate = try start(["migrate"])
+        #expect(migrate.waitForExit(timeout: .seconds(60)))
+        let connection = try await connect()
+        try await connection.query("ALTER TABLE events ADD CONSTRAINT no_poison CHECK (event_type <> 'poison.row')")
+        return connection
+    }
+
     func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(url: databaseURL, logger: TestEnvironment.logger)
     }

@@ -64,11 +64,7 @@ struct PersisterIntegrationTests {
     @Test("poison records land in the dead-letter topic with their reasons; the valid events around them are persisted")
     func poisonRecords() async throws {
         let harness = try await PersisterHarness.make(partitions: 1)
-        // The table of the contract plus a rule this test's rows can break.
-        let migrate = try harness.start(["migrate"])
-        #expect(migrate.waitForExit(timeout: .seconds(60)))
-        let connection = try await harness.connect()
-        try await connection.query("ALTER TABLE events ADD CONSTRAINT no_poison CHECK (event_type <> 'poison.row')")
+        try await harness.migrateWithPoisonRule()
 
         let producer = try harness.producer()
         var values: [(key: String?, value: [UInt8])] = []
