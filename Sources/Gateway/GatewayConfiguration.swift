@@ -1,6 +1,7 @@
 import EventModel
 import Kafka
 import ServiceSupport
+import Telemetry
 
 /// Everything the gateway reads from the environment, checked once at start-up.
 struct GatewayConfiguration: Sendable {
@@ -15,6 +16,8 @@ struct GatewayConfiguration: Sendable {
     var logging: LoggingSettings
     /// The event contracts (`SCHEMA_DIR`), checked after the envelope; `nil` when none are set.
     var schemas: SchemaRegistry?
+    /// Spans exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    var tracing: TracingSettings
 
     /// How long a produce may wait for the broker's acknowledgement before the client gets 503.
     var deliveryTimeout: Duration {
@@ -49,6 +52,11 @@ struct GatewayConfiguration: Sendable {
         kafka = try KafkaSettings(environment: environment)
         logging = try LoggingSettings(environment: environment)
         schemas = try SchemaSettings(environment: environment).loadRegistry()
+        do {
+            tracing = try TracingSettings(variable: environment.optionalString)
+        } catch {
+            throw ConfigurationError(error.description)
+        }
     }
 
     func producerConfiguration() -> KafkaProducerConfiguration {

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import ServiceSupport
+import Telemetry
 
 @main
 enum GatewayMain {
@@ -31,6 +32,8 @@ enum GatewayMain {
             logger.warning("Swift tasks could not be moved onto the event loops; they run on the default pool")
         }
         do {
+            let traceExport = try TraceExport.start(
+                configuration.tracing, serviceName: "punk-records-gateway", logger: logger)
             let producer = try KafkaProducer(configuration: configuration.producerConfiguration(), logger: logger)
             let gateway = Gateway(configuration: configuration, producer: producer, logger: logger)
             logger.info(
@@ -40,7 +43,7 @@ enum GatewayMain {
                     "brokers": "\(configuration.kafka.brokers)",
                     "topic": "\(configuration.kafka.router.defaultTopic)",
                 ])
-            try await gateway.serviceGroup().run()
+            try await gateway.serviceGroup(traceExport: traceExport).run()
             logger.info("gateway stopped")
         } catch {
             logger.critical("gateway failed: \(error)")

@@ -2,6 +2,7 @@ import EventModel
 import Kafka
 import Postgres
 import ServiceSupport
+import Telemetry
 
 /// Everything the persister reads from the environment, checked once at start-up.
 struct PersisterConfiguration: Sendable {
@@ -19,6 +20,8 @@ struct PersisterConfiguration: Sendable {
     var logging: LoggingSettings
     /// The event contracts (`SCHEMA_DIR`): a record that breaks its contract is dead-lettered.
     var schemas: SchemaRegistry?
+    /// Spans exported over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    var tracing: TracingSettings
     /// Where the numbered SQL files are; `./migrations` relative to the working directory.
     var migrationsDirectory: String = "migrations"
 
@@ -45,6 +48,11 @@ struct PersisterConfiguration: Sendable {
         metricsPort = try environment.integer("METRICS_PORT", default: 9100, in: 1...65535)
         logging = try LoggingSettings(environment: environment)
         schemas = try SchemaSettings(environment: environment).loadRegistry()
+        do {
+            tracing = try TracingSettings(variable: environment.optionalString)
+        } catch {
+            throw ConfigurationError(error.description)
+        }
     }
 
     func consumerConfiguration(

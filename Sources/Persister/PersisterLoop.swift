@@ -7,6 +7,7 @@ import Postgres
 import ServiceLifecycle
 import ServiceSupport
 import Synchronization
+import Tracing
 
 /// The persister as a service: the start-up (migrations, waiting for the database), then the
 /// consumer group member and the pipeline (`PipelineDriver`) over Kafka and PostgreSQL. An offset
@@ -105,7 +106,8 @@ final class PersisterLoop: Service, Sendable {
             sink: KafkaDeadLetterSink(
                 producer: deadLetters, topic: configuration.kafka.deadLetterTopic,
                 maxBytes: configuration.producerConfiguration().maxMessageBytes),
-            metrics: metrics, logger: logger)
+            metrics: metrics, logger: logger,
+            tracing: configuration.tracing.isEnabled ? PipelineTracing(tracer: InstrumentationSystem.tracer) : nil)
         // The pipeline ends on graceful shutdown (after finishing what is in flight), when a replay
         // caught up, or with the reason it cannot go on; the group is left in every case.
         var failure: (any Error)?

@@ -7,6 +7,7 @@ import PersisterCore
 import Postgres
 import ServiceLifecycle
 import ServiceSupport
+import Telemetry
 
 @main
 enum PersisterMain {
@@ -71,6 +72,8 @@ enum PersisterMain {
         mode: PersisterLoop.Mode = .live,
         startPosition: KafkaConsumerConfiguration.StartPosition = .committed
     ) async throws {
+        let traceExport = try TraceExport.start(
+            configuration.tracing, serviceName: "punk-records-persister", logger: logger)
         let database = ReconnectingConnection(url: configuration.databaseURL, logger: logger)
 
         let groupID: String
@@ -116,10 +119,10 @@ enum PersisterMain {
             logger: logger)
 
         // Shutdown runs in reverse: readiness turns 503, the loop finishes its batch, commits and
-        // leaves the group, then the metrics server and the dead-letter producer stop.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: deadLetters), .init(service: metricsServer),
-        ]
+        // leaves the group, then the metrics server and the dead-letter producer stop, and the
+        // last spans are exported.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = traceExport.map { [.init(service: $0)] } ?? []
+        services += [.init(service: deadLetters), .init(service: metricsServer)]
         if case .replay = mode {
             services.append(.init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup))
         } else {

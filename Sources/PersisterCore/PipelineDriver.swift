@@ -1,5 +1,6 @@
 import EventModel
 import Logging
+import Tracing
 
 /// Performs what `PipelineStateMachine` decides: polls, writes, dead letters, commits, pauses.
 /// Every call that waits runs as a child task of one task group; what it brings back is the
@@ -42,6 +43,8 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
     let sink: Sink
     let metrics: any PipelineMetrics
     let logger: Logger
+    /// `nil`: tracing is off, and no span is made.
+    let tracing: PipelineTracing?
 
     public init(
         configuration: Configuration,
@@ -49,7 +52,8 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
         writer: Writer,
         sink: Sink,
         metrics: any PipelineMetrics,
-        logger: Logger
+        logger: Logger,
+        tracing: PipelineTracing? = nil
     ) {
         precondition(configuration.machine.lanes == writer.lanes, "one write lane per writer connection")
         self.configuration = configuration
@@ -58,6 +62,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
         self.sink = sink
         self.metrics = metrics
         self.logger = logger
+        self.tracing = tracing
     }
 
     /// Runs until `stopRequested` returns (then finishes the writes in flight and commits what it
@@ -70,6 +75,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
             }
             var machine = PipelineStateMachine(configuration: configuration.machine)
             var lastPendingReport = ContinuousClock.now - .seconds(1)
+            var batchTraces = BatchTraceContexts()
             var actions = machine.start()
             while true {
                 for action in actions {
@@ -78,11 +84,12 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
                         group.cancelAll()
                         return finish
                     }
-                    await perform(action, in: &group)
+                    await perform(action, in: &group, traces: &batchTraces)
                 }
                 guard let next = await group.next() else {
                     return .failed("the pipeline stalled with nothing in flight")
                 }
+                if let next { batchTraces.note(next) }
                 actions = next.map { machine.handle($0) } ?? []
                 // The lag gauge is computed at scrape time from this report; a few reports a second
                 // keep it current without scanning the pending records after every event.
@@ -110,26 +117,42 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
 
     private func perform(
         _ action: PipelineStateMachine.Action,
-        in group: inout TaskGroup<Event?>
+        in group: inout TaskGroup<Event?>,
+        traces: inout BatchTraceContexts
     ) async {
         switch action {
         case .poll:
             group.addTask { await poll() }
         case .write(let id, let records, let lane, let attempt):
             if attempt == 0 { metrics.polledBatch(size: records.count) }
+            let span = tracing?.startBatchSpan(records, attempt: attempt)
+            traces.began(id, span?.context)
             group.addTask {
-                let result = await writeBatch(
-                    records, schemas: configuration.schemas, write: { await writer.write($0, lane: lane) },
-                    logger: logger)
-                if case .written(let report) = result {
+                let result = await InstrumentationContext.$current.withValue(span?.context) {
+                    await writeBatch(
+                        records, schemas: configuration.schemas, write: { await writer.write($0, lane: lane) },
+                        logger: logger)
+                }
+                switch result {
+                case .written(let report):
                     metrics.persisted(report.inserted)
                     metrics.duplicatesSkipped(report.duplicates)
+                case .failed(let failure):
+                    span?.setStatus(SpanStatus(code: .error, message: failure.description))
                 }
+                span?.end()
                 return .written(id, result)
             }
         case .deadLetter(let id, let rejects):
+            let batchContext = traces.context(of: id)
             group.addTask {
-                let (undelivered, cause) = await deliverDeadLetters(rejects, to: sink, metrics: metrics, logger: logger)
+                let deliver = { await deliverDeadLetters(rejects, to: sink, metrics: metrics, logger: logger) }
+                let (undelivered, cause) =
+                    if let tracing {
+                        await tracing.withDeadLetterSpan(count: rejects.count, batch: batchContext, deliver)
+                    } else {
+                        await deliver()
+                    }
                 return .deadLettered(id, undelivered: undelivered, cause: cause)
             }
         case .scheduleRetry(let id, let delay, let attempt, let cause):

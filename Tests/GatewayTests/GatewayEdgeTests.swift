@@ -110,14 +110,19 @@ struct GatewayEdgeTests {
             ["KAFKA_PROPERTY_ACKS": "1"], ["KAFKA_PROPERTY_REQUEST_REQUIRED_ACKS": "0"],
             ["KAFKA_PROPERTY_ENABLE_IDEMPOTENCE": "false"], ["KAFKA_TOPIC": "bad topic"],
             ["KAFKA_TOPIC_ROUTES": "task.=bad/topic"], ["MAX_IN_FLIGHT_BODY_BYTES": "100000"],
+            // What the OTLP exporter cannot serve would stop the program later, without a reason.
+            ["OTEL_PROPAGATORS": "tracecontext,baggage", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"],
+            ["OTEL_TRACES_SAMPLER": "xray", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"],
+            ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"],
+            ["OTEL_TRACES_EXPORTER": "zipkin", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"],
         ]
         for extra in refused {
             do {
                 _ = try GatewayConfiguration(environment: EnvironmentReader(base.merging(extra) { $1 }))
                 Issue.record("accepted \(extra)")
             } catch {
-                #expect(
-                    error.description.contains(extra.keys.first!) || error.description.contains("topic"), "\(error)")
+                let named = extra.keys.contains { error.description.contains($0) }
+                #expect(named || error.description.contains("topic"), "\(error)")
                 #expect(!error.description.contains("\n"))
             }
         }
@@ -126,5 +131,24 @@ struct GatewayEdgeTests {
                 environment: EnvironmentReader(
                     base.merging(["KAFKA_PROPERTY_ACKS": "all", "KAFKA_PROPERTY_LINGER_MS": "5"]) { $1 }))
         }
+    }
+
+    @Test("tracing is on only with an OTLP endpoint, and not when the SDK or the traces exporter is off")
+    func tracingSwitch() throws {
+        func enabled(_ variables: [String: String]) throws -> Bool {
+            try GatewayConfiguration(
+                environment: EnvironmentReader(variables.merging(["PUNK_RECORDS_API_TOKEN": token]) { $1 })
+            )
+            .tracing.isEnabled
+        }
+        let endpoint = ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"]
+        #expect(try !enabled([:]))
+        #expect(try !enabled(["OTEL_EXPORTER_OTLP_ENDPOINT": " "]), "blank, as compose passes an unset variable")
+        #expect(try enabled(endpoint))
+        #expect(try enabled(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"]))
+        #expect(try !enabled(endpoint.merging(["OTEL_SDK_DISABLED": "true"]) { $1 }))
+        #expect(try !enabled(endpoint.merging(["OTEL_TRACES_EXPORTER": "none"]) { $1 }))
+        // Refused values matter only when tracing is on.
+        #expect(try !enabled(["OTEL_PROPAGATORS": "b3"]))
     }
 }

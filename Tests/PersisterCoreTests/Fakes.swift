@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PersisterCore
 import Synchronization
+import Tracing
 
 /// Records of one topic, made up for the tests.
 enum Records {
@@ -132,13 +133,27 @@ final class FakeTable: RowWriter {
     /// Writes (by number) that fail as if the connection was lost.
     let failing: Set<Int>
 
-    init(lanes: Int, delay: @escaping @Sendable (Int) -> Duration = { _ in .zero }, failing: Set<Int> = []) {
+    /// Makes a span per write, as the real table does for its statement.
+    let tracer: (any Tracer)?
+
+    init(
+        lanes: Int,
+        delay: @escaping @Sendable (Int) -> Duration = { _ in .zero },
+        failing: Set<Int> = [],
+        tracer: (any Tracer)? = nil
+    ) {
         self.lanes = lanes
         self.delay = delay
         self.failing = failing
+        self.tracer = tracer
     }
 
     func write(_ rows: ArraySlice<EventRow>, lane: Int) async -> Result<Int, WriteFailure> {
+        guard let tracer else { return await writeUntraced(rows, lane: lane) }
+        return await tracer.withSpan("fake insert", ofKind: .client) { _ in await writeUntraced(rows, lane: lane) }
+    }
+
+    private func writeUntraced(_ rows: ArraySlice<EventRow>, lane: Int) async -> Result<Int, WriteFailure> {
         let number = state.withLock { state in
             state.writes += 1
             state.writeSizes.append(rows.count)
@@ -269,9 +284,10 @@ struct Pipeline {
         maxBytes: Int = 1 << 20,
         writeDelay: @escaping @Sendable (Int) -> Duration = { _ in .zero },
         failingWrites: Set<Int> = [],
-        idleExit: Duration? = nil
+        idleExit: Duration? = nil,
+        tracer: (any Tracer)? = nil
     ) {
-        let table = FakeTable(lanes: lanes, delay: writeDelay, failing: failingWrites)
+        let table = FakeTable(lanes: lanes, delay: writeDelay, failing: failingWrites, tracer: tracer)
         let deadLetters = FakeDeadLetters()
         source = FakeSource(records) { record in
             switch ConsumedRecordDecoder.decode(
@@ -290,7 +306,8 @@ struct Pipeline {
                     idleExit: idleExit),
                 pollTimeout: .milliseconds(5), stuckWriteGrace: .milliseconds(200)),
             source: source, writer: table, sink: deadLetters, metrics: NoMetrics(),
-            logger: Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() },
+            tracing: tracer.map(PipelineTracing.init(tracer:)))
     }
 
     /// Runs the driver in the background.
