@@ -24,7 +24,13 @@ public enum BatchSplit {
     /// Whether `split` would take all of `records` into one batch.
     public static func fitsOneBatch(_ records: [SourceRecord], maxEvents: Int, maxBytes: Int) -> Bool {
         guard records.count > 1 else { return true }
-        return records.count <= maxEvents && records.reduce(0) { $0 + $1.byteCount } <= maxBytes
+        guard records.count <= maxEvents else { return false }
+        var bytes = 0
+        for record in records {
+            bytes += record.byteCount
+            if bytes > maxBytes { return false }
+        }
+        return true
     }
 }
 

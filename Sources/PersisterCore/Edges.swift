@@ -14,15 +14,39 @@ public struct SourcePartition: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A record read from the broker: what the pipeline needs of it, without the broker's client.
+///
+/// Records are copied between the poll, the batches and the rows many times per event, so the
+/// fields live in one shared, immutable box: a copy is one reference count, not one per field.
 public struct SourceRecord: Sendable {
-    public let topic: String
-    public let partition: Int32
-    public let offset: Int64
-    public let key: [UInt8]?
-    public let value: [UInt8]
-    public let headers: [(name: String, value: [UInt8])]
-    /// The record's timestamp in milliseconds since the epoch, when it has one.
-    public let timestampMilliseconds: Int64?
+    private final class Storage: Sendable {
+        let topic: String
+        let partition: Int32
+        let offset: Int64
+        let key: [UInt8]?
+        let value: [UInt8]
+        let headers: [(name: String, value: [UInt8])]
+        let timestampMilliseconds: Int64?
+        let byteCount: Int
+        let decoded: Result<EventEnvelope, RecordRejection>?
+
+        init(
+            topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
+            headers: [(name: String, value: [UInt8])], timestampMilliseconds: Int64?,
+            decoded: Result<EventEnvelope, RecordRejection>?
+        ) {
+            self.topic = topic
+            self.partition = partition
+            self.offset = offset
+            self.key = key
+            self.value = value
+            self.headers = headers
+            self.timestampMilliseconds = timestampMilliseconds
+            self.decoded = decoded
+            byteCount = (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+        }
+    }
+
+    private let storage: Storage
 
     public init(
         topic: String,
@@ -33,20 +57,25 @@ public struct SourceRecord: Sendable {
         headers: [(name: String, value: [UInt8])] = [],
         timestampMilliseconds: Int64? = nil
     ) {
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-        self.key = key
-        self.value = value
-        self.headers = headers
-        self.timestampMilliseconds = timestampMilliseconds
+        storage = Storage(
+            topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
+            timestampMilliseconds: timestampMilliseconds, decoded: nil)
     }
+
+    public var topic: String { storage.topic }
+    public var partition: Int32 { storage.partition }
+    public var offset: Int64 { storage.offset }
+    public var key: [UInt8]? { storage.key }
+    public var value: [UInt8] { storage.value }
+    public var headers: [(name: String, value: [UInt8])] { storage.headers }
+    /// The record's timestamp in milliseconds since the epoch, when it has one.
+    public var timestampMilliseconds: Int64? { storage.timestampMilliseconds }
 
     public var sourcePartition: SourcePartition { SourcePartition(topic: topic, partition: partition) }
 
     /// The record decoded (and checked against the contracts) as soon as it was polled, so a batch
     /// reaches its database connection ready to write; `nil` until then.
-    public internal(set) var decoded: Result<EventEnvelope, RecordRejection>?
+    public var decoded: Result<EventEnvelope, RecordRejection>? { storage.decoded }
 
     /// Decodes the record and checks it against `schemas`.
     func decode(schemas: SchemaRegistry?) -> Result<EventEnvelope, RecordRejection> {
@@ -63,14 +92,26 @@ public struct SourceRecord: Sendable {
 
     /// The record with `decoded` filled in.
     public func decoding(schemas: SchemaRegistry?) -> SourceRecord {
-        var record = self
-        record.decoded = decode(schemas: schemas)
-        return record
+        SourceRecord(
+            storage: Storage(
+                topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
+                timestampMilliseconds: timestampMilliseconds, decoded: decode(schemas: schemas)))
+    }
+
+    private init(storage: Storage) {
+        self.storage = storage
     }
 
     /// What the record weighs in a batch: key, value and headers.
-    public var byteCount: Int {
-        (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+    public var byteCount: Int { storage.byteCount }
+
+    /// The value of the last header named `name` (the one a map of the headers would keep).
+    public func lastHeader(_ name: String) -> [UInt8]? {
+        let headers = storage.headers
+        for index in headers.indices.reversed() where headers[index].name == name {
+            return headers[index].value
+        }
+        return nil
     }
 
     /// Where the record was first produced (a redriven dead letter keeps its original coordinates).

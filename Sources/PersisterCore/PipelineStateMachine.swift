@@ -83,14 +83,25 @@ public struct PipelineStateMachine: Sendable {
         let records: [SourceRecord]
         var stage: Stage
         var eventTimestamps: [Int64] = []
-
         /// The next offset to commit per partition: the highest offset in the batch + 1.
-        var nextOffsets: [SourcePartition: Int64] {
+        let nextOffsets: [SourcePartition: Int64]
+        /// The oldest record timestamp (milliseconds) per partition, for the lag gauge.
+        let oldestTimestamps: [SourcePartition: Int64]
+
+        /// Reads the records once: the machine asks for their offsets and ages many times.
+        init(id: BatchID, records: [SourceRecord], stage: Stage) {
+            self.id = id
+            self.records = records
+            self.stage = stage
             var offsets: [SourcePartition: Int64] = [:]
+            var oldest: [SourcePartition: Int64] = [:]
             for record in records {
-                offsets[record.sourcePartition] = max(offsets[record.sourcePartition] ?? 0, record.offset + 1)
+                let partition = record.sourcePartition
+                offsets[partition] = max(offsets[partition] ?? 0, record.offset + 1)
+                if let time = record.timestampMilliseconds { oldest[partition] = min(oldest[partition] ?? time, time) }
             }
-            return offsets
+            nextOffsets = offsets
+            oldestTimestamps = oldest
         }
     }
 
@@ -117,13 +128,17 @@ public struct PipelineStateMachine: Sendable {
     /// not yet committed; a partition with nothing pending is absent. What `lag_seconds` reports.
     public var oldestPending: (byPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
         var oldest: [SourcePartition: Int64] = [:]
-        func note(_ record: SourceRecord) {
-            guard let time = record.timestampMilliseconds, assignment.contains(record.sourcePartition) else { return }
-            oldest[record.sourcePartition] = min(oldest[record.sourcePartition] ?? time, time)
+        func note(_ partition: SourcePartition, _ time: Int64) {
+            guard assignment.contains(partition) else { return }
+            oldest[partition] = min(oldest[partition] ?? time, time)
         }
         // Record timestamps are not ordered across producers, so every pending record counts.
-        for batch in batches { batch.records.forEach(note) }
-        carriedOver.forEach(note)
+        for batch in batches {
+            for (partition, time) in batch.oldestTimestamps { note(partition, time) }
+        }
+        for record in carriedOver {
+            if let time = record.timestampMilliseconds { note(record.sourcePartition, time) }
+        }
         return (oldest, assignment)
     }
 

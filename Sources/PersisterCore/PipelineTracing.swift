@@ -21,7 +21,7 @@ public struct PipelineTracing: Sendable {
         }
         for record in records {
             var context = InstrumentationContext.topLevel
-            tracer.extract(record.headers, into: &context, using: RecordHeaderExtractor())
+            tracer.extract(record, into: &context, using: RecordHeaderExtractor())
             if !context.isEmpty {
                 span.addLink(SpanLink(context: context, attributes: [:]))
             }
@@ -46,8 +46,8 @@ public struct PipelineTracing: Sendable {
 /// Reads trace context (`traceparent`, `tracestate`) from a record's headers; the last header of a
 /// name wins, as when Kafka headers are read as a map.
 struct RecordHeaderExtractor: Extractor {
-    func extract(key: String, from headers: [(name: String, value: [UInt8])]) -> String? {
-        headers.last { $0.name == key }.map { String(decoding: $0.value, as: UTF8.self) }
+    func extract(key: String, from record: SourceRecord) -> String? {
+        record.lastHeader(key).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
