@@ -98,7 +98,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRdKafka", "Kafka", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "EventModelTests", dependencies: ["EventModel", "TestSupport"]),

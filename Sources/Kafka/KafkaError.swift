@@ -37,7 +37,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    init(_ error: rd_kafka_resp_err_t, context: String? = nil) {
+    package init(_ error: rd_kafka_resp_err_t, context: String? = nil) {
         let text = String(cString: rd_kafka_err2str(error))
         self.init(code: Code(error), message: context.map { "\($0): \(text)" } ?? text)
     }
