@@ -176,10 +176,3 @@ extension Response {
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
-
-extension MetricNameDescriptor {
-    /// `punk_<subsystem>_<name>_<unit>`, the naming of every Punk Records metric.
-    public static func punk(_ subsystem: String, _ name: String, unit: String, help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "punk", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
-    }
-}
