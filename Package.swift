@@ -50,18 +50,28 @@ let package = Package(
             name: "PersisterCore",
             dependencies: ["EventModel", .product(name: "Logging", package: "swift-log")]
         ),
+        // What every program needs and nothing more: the environment, logging, process settings.
         .target(
             name: "ServiceSupport",
             dependencies: [
                 "CMalloc",
                 "EventModel",
-                "Kafka",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The Kafka settings both programs read: the one Service… target that links librdkafka.
+        .target(name: "ServiceKafka", dependencies: ["EventModel", "Kafka", "ServiceSupport"]),
+        // The HTTP surface every program serves: probes, health, metrics.
+        .target(
+            name: "ServiceOperations",
+            dependencies: [
+                "EventModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -69,6 +79,8 @@ let package = Package(
             dependencies: [
                 "EventModel",
                 "Kafka",
+                "ServiceKafka",
+                "ServiceOperations",
                 "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -86,6 +98,8 @@ let package = Package(
                 "PersisterCore",
                 "Kafka",
                 "Postgres",
+                "ServiceKafka",
+                "ServiceOperations",
                 "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,6 +125,7 @@ let package = Package(
                 "Kafka",
                 "EventModel",
                 "TestSupport",
+                "ServiceOperations",
                 "ServiceSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

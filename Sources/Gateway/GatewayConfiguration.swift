@@ -1,5 +1,6 @@
 import EventModel
 import Kafka
+import ServiceKafka
 import ServiceSupport
 
 /// Everything the gateway reads from the environment, checked once at start-up.

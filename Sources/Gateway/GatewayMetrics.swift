@@ -1,5 +1,5 @@
 import Prometheus
-import ServiceSupport
+import ServiceOperations
 
 /// The gateway's Prometheus metrics.
 struct GatewayMetrics: Sendable {

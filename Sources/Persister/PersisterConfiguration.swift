@@ -1,6 +1,7 @@
 import EventModel
 import Kafka
 import Postgres
+import ServiceKafka
 import ServiceSupport
 
 /// Everything the persister reads from the environment, checked once at start-up.

@@ -5,7 +5,7 @@ import Logging
 import PersisterCore
 import Postgres
 import ServiceLifecycle
-import ServiceSupport
+import ServiceOperations
 import Synchronization
 
 /// The persister as a service: the start-up (migrations, waiting for the database), then the

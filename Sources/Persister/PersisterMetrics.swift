@@ -1,7 +1,7 @@
 import Foundation
 import PersisterCore
 import Prometheus
-import ServiceSupport
+import ServiceOperations
 import Synchronization
 
 /// The persister's Prometheus metrics.
