@@ -126,7 +126,7 @@ struct PostgresIntegrationTests {
         }
     }
 
-    @Test("an unreachable server fails to connect with a transient error")
+    @Test("an unreachable server fails to connect as connection_failed, not as refused")
     func unreachableServer() async throws {
         do {
             _ = try await PostgresConnection.connect(url: "postgres://postgres@127.0.0.1:1/none", logger: logger)
