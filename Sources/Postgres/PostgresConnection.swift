@@ -114,11 +114,6 @@ public final class PostgresConnection: Sendable {
         queue.sync { PQstatus(handle) == CONNECTION_OK }
     }
 
-    /// The server process serving this connection (to cancel or terminate it).
-    public var backendPID: Int32 {
-        queue.sync { PQbackendPID(handle) }
-    }
-
     /// Runs one statement with parameters. With `prepared`, the statement is parsed and planned
     /// once per connection and reused.
     @discardableResult
