@@ -67,18 +67,28 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
+        // What every program needs and nothing more: the environment, logging, process settings.
         .target(
             name: "ServiceSupport",
             dependencies: [
                 "CMalloc",
                 "EventModel",
-                "Kafka",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The Kafka settings both programs read: the one Service… target that links librdkafka.
+        .target(name: "ServiceKafka", dependencies: ["EventModel", "Kafka", "ServiceSupport"]),
+        // The HTTP surface every program serves: probes, health, metrics.
+        .target(
+            name: "ServiceOperations",
+            dependencies: [
+                "EventModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -86,6 +96,8 @@ let package = Package(
             dependencies: [
                 "EventModel",
                 "Kafka",
+                "ServiceKafka",
+                "ServiceOperations",
                 "ServiceSupport",
                 "Telemetry",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,6 +117,8 @@ let package = Package(
                 "PersisterCore",
                 "Kafka",
                 "Postgres",
+                "ServiceKafka",
+                "ServiceOperations",
                 "ServiceSupport",
                 "Telemetry",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -119,7 +133,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Kafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRdKafka", "Kafka", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "EventModelTests", dependencies: ["EventModel", "TestSupport"]),
@@ -132,6 +146,7 @@ let package = Package(
                 "Kafka",
                 "EventModel",
                 "TestSupport",
+                "ServiceOperations",
                 "ServiceSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

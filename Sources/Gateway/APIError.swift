@@ -1,7 +1,7 @@
 import EventModel
 import Hummingbird
 import Kafka
-import ServiceSupport
+import ServiceOperations
 
 /// An error answer of the contract: `{"error": {"code", "message", "details": [{"path", "message"}]}}`.
 /// Thrown from a handler or a middleware, Hummingbird turns it into that response.

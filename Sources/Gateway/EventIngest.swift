@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Kafka
 import Logging
-import ServiceSupport
+import ServiceOperations
 import Tracing
 
 /// `POST /events` and `POST /events/batch`: read a bounded body, validate, produce, and answer only

@@ -3,7 +3,7 @@ import Hummingbird
 import Kafka
 import Logging
 import ServiceLifecycle
-import ServiceSupport
+import ServiceOperations
 
 /// Builds the gateway: its router, its HTTP application and the services around it.
 struct Gateway: Sendable {

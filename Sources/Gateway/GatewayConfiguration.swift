@@ -1,5 +1,6 @@
 import EventModel
 import Kafka
+import ServiceKafka
 import ServiceSupport
 import Telemetry
 

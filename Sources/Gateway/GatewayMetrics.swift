@@ -1,6 +1,5 @@
 import Prometheus
-import ServiceSupport
-import Synchronization
+import ServiceOperations
 
 /// The gateway's Prometheus metrics.
 struct GatewayMetrics: Sendable {
@@ -8,9 +7,8 @@ struct GatewayMetrics: Sendable {
     let eventsAccepted: Counter
     let produceDuration: DurationHistogram
     let producerQueueDepth: Gauge
-    /// Counters by label set, so the hot path skips the registry's lookup by name and labels.
-    private let requestCounters = CounterCache()
-    private let rejectionCounters = CounterCache()
+    private let requestCounters = MetricCache<Counter>()
+    private let rejectionCounters = MetricCache<Counter>()
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -30,7 +28,7 @@ struct GatewayMetrics: Sendable {
     }
 
     func rejected(_ count: Int, reason: String) {
-        rejectionCounters.counter(for: [reason]) {
+        rejectionCounters.metric(for: [reason]) {
             registry.makeCounter(
                 descriptor: .punk("gateway", "events_rejected", unit: "total", help: "Events not accepted, by reason"),
                 labels: [("reason", reason)])
@@ -38,22 +36,11 @@ struct GatewayMetrics: Sendable {
     }
 
     func request(route: String, method: String, status: Int) {
-        requestCounters.counter(for: [route, method, String(status)]) {
+        requestCounters.metric(for: [route, method, String(status)]) {
             registry.makeCounter(
                 descriptor: .punk(
                     "gateway", "http_requests", unit: "total", help: "HTTP requests by route, method and status"),
                 labels: [("route", route), ("method", method), ("status", String(status))])
         }.increment()
-    }
-}
-
-final class CounterCache: Sendable {
-    private let counters = Mutex<[[String]: Counter]>([:])
-
-    func counter(for labels: [String], make: () -> Counter) -> Counter {
-        if let counter = counters.withLock({ $0[labels] }) { return counter }
-        let counter = make()
-        counters.withLock { $0[labels] = counter }
-        return counter
     }
 }

@@ -1,7 +1,7 @@
 import EventModel
 import Foundation
 import Hummingbird
-import ServiceSupport
+import ServiceOperations
 
 extension Router {
     /// A version as a path segment: anything but unreserved characters percent-encoded (RFC 3986),

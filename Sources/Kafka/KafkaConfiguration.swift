@@ -26,7 +26,7 @@ public struct KafkaClientConfiguration: Sendable, Hashable {
         return properties
     }
 
-    func properties(merging typed: [String: String]) -> [String: String] {
+    package func properties(merging typed: [String: String]) -> [String: String] {
         var result = ["bootstrap.servers": bootstrapServers, "client.id": clientID]
         result.merge(typed) { _, new in new }
         result.merge(additionalProperties) { _, new in new }
@@ -114,7 +114,7 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
 }
 
 extension Duration {
-    var milliseconds: Int64 {
+    package var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

@@ -32,27 +32,9 @@ public struct KafkaRecord: Sendable {
     }
 }
 
-/// A change of the partitions this member owns.
-public enum RebalanceEvent: Sendable {
-    case assigned(Set<TopicPartition>)
-    /// About to lose these partitions: the last moment to commit what was processed from them.
-    case revoked(Set<TopicPartition>)
-}
-
 /// A group member with manual offset commits. Every librdkafka call runs on the consumer's own
 /// serial queue, so polls, commits, pauses and rebalance callbacks never overlap.
 public final class KafkaConsumer: Sendable {
-    /// Given to rebalance handlers: commits from inside the callback, before partitions go.
-    public struct RebalanceScope: ~Copyable {
-        fileprivate let handle: OpaquePointer
-
-        public func commit(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
-            try commitSynchronously(handle: handle, offsets: offsets)
-        }
-    }
-
-    public typealias RebalanceHandler = @Sendable (RebalanceEvent, borrowing RebalanceScope) -> Void
-
     private final class SharedState: Sendable {
         let lock = Mutex(State())
     }
@@ -65,7 +47,8 @@ public final class KafkaConsumer: Sendable {
         var positioned: Set<TopicPartition> = []
     }
 
-    private let client: RdKafkaClient
+    /// `package` for test helpers that ask librdkafka about the group (TestSupport's `committedOffsets`).
+    package let client: RdKafkaClient
     nonisolated(unsafe) private let consumerQueue: OpaquePointer
     private let shared: SharedState
     private let configuration: KafkaConsumerConfiguration
@@ -73,15 +56,14 @@ public final class KafkaConsumer: Sendable {
     public init(
         configuration: KafkaConsumerConfiguration,
         topics: [String],
-        logger: Logger,
-        onRebalance: RebalanceHandler? = nil
+        logger: Logger
     ) throws(KafkaError) {
         let state = SharedState()
         let startPosition = configuration.startPosition
         let context = ClientContext(logger: logger) { handle, event, partitions in
             Self.rebalance(
                 handle: handle, event: event, partitions: partitions, state: state, startPosition: startPosition,
-                logger: logger, handler: onRebalance)
+                logger: logger)
         }
         client = try RdKafkaClient(kind: .consumer, properties: configuration.properties, context: context) { conf in
             rd_kafka_conf_set_rebalance_cb(conf) { handle, event, partitions, opaque in
@@ -113,7 +95,7 @@ public final class KafkaConsumer: Sendable {
     public var assignment: Set<TopicPartition> { shared.lock.withLock { $0.assignment } }
 
     /// Waits up to `timeout` for up to `maxRecords` records (returns earlier once it has them).
-    /// Rebalance handlers run during this call.
+    /// Rebalances are handled during this call.
     public func poll(maxRecords: Int, timeout: Duration) async throws(KafkaError) -> [KafkaRecord] {
         guard !shared.lock.withLock({ $0.closed }) else {
             throw KafkaError(code: .closed, message: "the consumer is closed")
@@ -148,26 +130,6 @@ public final class KafkaConsumer: Sendable {
         try result.get()
     }
 
-    /// The group's committed next offsets for `partitions` (`nil` where none is committed).
-    public func committedOffsets(
-        _ partitions: [TopicPartition],
-        timeout: Duration = .seconds(5)
-    ) async throws(KafkaError) -> [TopicPartition: Int64?] {
-        let result = await client.blocking { [client] () -> Result<[TopicPartition: Int64?], KafkaError> in
-            let list = makePartitionList(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) })
-            defer { rd_kafka_topic_partition_list_destroy(list) }
-            let error = rd_kafka_committed(client.pointer, list, Int32(clamping: timeout.milliseconds))
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return .failure(KafkaError(error, context: "committed")) }
-            var offsets: [TopicPartition: Int64?] = [:]
-            for element in partitionElements(list) {
-                offsets[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
-                    element.offset >= 0 ? element.offset : nil
-            }
-            return .success(offsets)
-        }
-        return try result.get()
-    }
-
     /// Stops fetching from every assigned partition, and from partitions assigned later, while the
     /// member keeps polling and so stays in its group.
     public func pause() async {
@@ -199,7 +161,7 @@ public final class KafkaConsumer: Sendable {
         try await client.checkConnection(timeout: timeout)
     }
 
-    /// Leaves the group (revoking partitions through the rebalance handler) and stops.
+    /// Leaves the group (revoking its partitions) and stops.
     public func close() async {
         let wasOpen = shared.lock.withLock { state in
             defer { state.closed = true }
@@ -220,13 +182,11 @@ public final class KafkaConsumer: Sendable {
         partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
         state: SharedState,
         startPosition: KafkaConsumerConfiguration.StartPosition,
-        logger: Logger,
-        handler: RebalanceHandler?
+        logger: Logger
     ) {
         let elements = partitions.map(partitionElements) ?? []
         let changed = Set(elements.map { TopicPartition(topic: String(cString: $0.topic), partition: $0.partition) })
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
-        let scope = RebalanceScope(handle: handle)
         switch event {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             if let partitions {
@@ -247,9 +207,7 @@ public final class KafkaConsumer: Sendable {
             logger.info(
                 "partitions assigned", metadata: ["partitions": "\(changed.sorted { $0.description < $1.description })"]
             )
-            handler?(.assigned(changed), scope)
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            handler?(.revoked(changed), scope)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(handle, partitions) {
                     logger.error("incremental unassign failed", metadata: ["error": "\(KafkaError(consuming: error))"])
@@ -346,7 +304,9 @@ extension KafkaRecord {
     }
 }
 
-func makePartitionList(_ entries: [(TopicPartition, Int64)]) -> UnsafeMutablePointer<rd_kafka_topic_partition_list_t> {
+package func makePartitionList(_ entries: [(TopicPartition, Int64)]) -> UnsafeMutablePointer<
+    rd_kafka_topic_partition_list_t
+> {
     let list = rd_kafka_topic_partition_list_new(Int32(max(entries.count, 1)))!
     for (partition, offset) in entries {
         rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition).pointee.offset = offset
@@ -354,11 +314,13 @@ func makePartitionList(_ entries: [(TopicPartition, Int64)]) -> UnsafeMutablePoi
     return list
 }
 
-func partitionElements(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [rd_kafka_topic_partition_t] {
+package func partitionElements(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>)
+    -> [rd_kafka_topic_partition_t]
+{
     (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }
 }
 
-func commitSynchronously(handle: OpaquePointer, offsets: [TopicPartition: Int64]) throws(KafkaError) {
+private func commitSynchronously(handle: OpaquePointer, offsets: [TopicPartition: Int64]) throws(KafkaError) {
     let list = makePartitionList(offsets.map { ($0.key, $0.value) })
     defer { rd_kafka_topic_partition_list_destroy(list) }
     let error = rd_kafka_commit(handle, list, 0)

@@ -13,16 +13,12 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let queueFull = Code(RD_KAFKA_RESP_ERR__QUEUE_FULL)
         public static let messageTimedOut = Code(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
         public static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
-        public static let allBrokersDown = Code(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        public static let transport = Code(RD_KAFKA_RESP_ERR__TRANSPORT)
         public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
         public static let unknownTopic = Code(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC)
         /// The broker does not have the topic (or partition), and does not create it on first use.
         public static let unknownTopicOrPartition = Code(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
         /// The record is larger than the producer's `message.max.bytes` or the topic's limit.
         public static let messageTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-        public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-        public static let state = Code(RD_KAFKA_RESP_ERR__STATE)
         /// The wrapper was closed; nothing more can be sent or polled.
         public static let closed = Code(RD_KAFKA_RESP_ERR__DESTROY)
         /// A configuration property was rejected by librdkafka.
@@ -37,7 +33,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    init(_ error: rd_kafka_resp_err_t, context: String? = nil) {
+    package init(_ error: rd_kafka_resp_err_t, context: String? = nil) {
         let text = String(cString: rd_kafka_err2str(error))
         self.init(code: Code(error), message: context.map { "\($0): \(text)" } ?? text)
     }
@@ -48,12 +44,6 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
             code: Code(rd_kafka_error_code(error)),
             message: String(cString: rd_kafka_error_string(error)))
         rd_kafka_error_destroy(error)
-    }
-
-    /// Whether the same record can never be produced as it is: too large, or to a topic that is
-    /// not there. Retrying it would fail the same way; everything else may pass later.
-    public var isPermanentForRecord: Bool {
-        code == .messageTooLarge || code == .unknownTopic || code == .unknownTopicOrPartition
     }
 
     public var description: String { "\(code) (\(code.rawValue)): \(message)" }

@@ -3,7 +3,7 @@ import Dispatch
 import Logging
 
 /// What librdkafka's callbacks reach through the client's opaque pointer.
-final class ClientContext: Sendable {
+package final class ClientContext: Sendable {
     let logger: Logger
     let rebalance:
         (
@@ -11,7 +11,7 @@ final class ClientContext: Sendable {
                 Void
         )?
 
-    init(
+    package init(
         logger: Logger,
         rebalance: (
             @Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) ->
@@ -29,18 +29,19 @@ final class ClientContext: Sendable {
 
 /// Owns one `rd_kafka_t` and destroys it last. Blocking librdkafka calls go through `blocking`,
 /// which runs them on this client's own serial queue, never on the cooperative thread pool.
-final class RdKafkaClient: Sendable {
-    nonisolated(unsafe) let pointer: OpaquePointer
+/// `package` so that test helpers (TestSupport's `KafkaAdmin`) reach librdkafka through it too.
+package final class RdKafkaClient: Sendable {
+    nonisolated(unsafe) package let pointer: OpaquePointer
     private let context: Unmanaged<ClientContext>
     let queue: DispatchQueue
     let logger: Logger
 
-    enum Kind {
+    package enum Kind {
         case producer
         case consumer
     }
 
-    init(
+    package init(
         kind: Kind,
         properties: [String: String],
         context: ClientContext,
@@ -96,7 +97,7 @@ final class RdKafkaClient: Sendable {
     }
 
     /// Runs a blocking librdkafka call on this client's queue and resumes when it returns.
-    func blocking<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
+    package func blocking<Result: Sendable>(_ body: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: body()) }
         }
@@ -111,26 +112,6 @@ final class RdKafkaClient: Sendable {
             return error
         }
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "metadata request") }
-    }
-
-    /// The number of partitions of `topic`, from the cluster's metadata.
-    func partitionCount(topic: String, timeout: Duration) async throws(KafkaError) -> Int {
-        let result = await blocking { [self] () -> Result<Int, KafkaError> in
-            var metadata: UnsafePointer<rd_kafka_metadata>?
-            let error = rd_kafka_metadata(pointer, 1, nil, &metadata, Int32(clamping: timeout.milliseconds))
-            defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-                return .failure(KafkaError(error, context: "metadata request"))
-            }
-            for index in 0..<Int(metadata.pointee.topic_cnt) {
-                let entry = metadata.pointee.topics[index]
-                if String(cString: entry.topic) == topic, entry.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    return .success(Int(entry.partition_cnt))
-                }
-            }
-            return .failure(KafkaError(code: .unknownTopic, message: "topic \(topic) does not exist"))
-        }
-        return try result.get()
     }
 }
 
@@ -149,7 +130,7 @@ extension Logger.Level {
 
 extension String {
     /// Text of a C buffer that librdkafka filled and terminated with NUL.
-    init(nullTerminated buffer: [CChar]) {
+    package init(nullTerminated buffer: [CChar]) {
         let end = buffer.firstIndex(of: 0) ?? buffer.endIndex
         self = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

@@ -1,6 +1,7 @@
 import EventModel
 import Kafka
 import Postgres
+import ServiceKafka
 import ServiceSupport
 import Telemetry
 

@@ -5,7 +5,7 @@ import Logging
 import PersisterCore
 import Postgres
 import ServiceLifecycle
-import ServiceSupport
+import ServiceOperations
 import Synchronization
 import Tracing
 
@@ -101,7 +101,7 @@ final class PersisterLoop: Service, Sendable {
                     lanes: writers.count, deadLettering: idleExit == nil, idleExit: idleExit),
                 pollTimeout: configuration.batchMaxWait, stuckWriteGrace: Self.stuckWriteGrace,
                 schemas: configuration.schemas),
-            source: KafkaRecordSource(consumer: consumer),
+            source: KafkaRecordSource(consumer: consumer, schemas: configuration.schemas),
             writer: PostgresRowWriter(connections: writers, metrics: metrics),
             sink: KafkaDeadLetterSink(
                 producer: deadLetters, topic: configuration.kafka.deadLetterTopic,

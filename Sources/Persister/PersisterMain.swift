@@ -6,6 +6,7 @@ import Logging
 import PersisterCore
 import Postgres
 import ServiceLifecycle
+import ServiceOperations
 import ServiceSupport
 import Telemetry
 

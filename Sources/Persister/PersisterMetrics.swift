@@ -1,7 +1,7 @@
 import Foundation
 import PersisterCore
 import Prometheus
-import ServiceSupport
+import ServiceOperations
 import Synchronization
 
 /// The persister's Prometheus metrics.
@@ -17,6 +17,8 @@ struct PersisterMetrics: Sendable {
     /// The oldest pending record per partition, as the pipeline last reported it; the lag gauges
     /// are computed from it at each scrape, so they keep growing while the pipeline waits.
     private let pending = PendingRecords()
+    private let lagGauges = MetricCache<Gauge>()
+    private let deadLetterCounters = MetricCache<Counter>()
 
     private final class PendingRecords: Sendable {
         let state = Mutex<(oldest: [SourcePartition: Int64], assignment: Set<SourcePartition>)>(([:], []))
@@ -64,20 +66,23 @@ struct PersisterMetrics: Sendable {
         let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
         for partition in assignment {
             let age = oldest[partition].map { max(0, Double(nowMilliseconds - $0) / 1000) } ?? 0
-            registry.makeGauge(
-                descriptor: .punk(
-                    "persister", "lag", unit: "seconds",
-                    help: "Age of the oldest record consumed but not yet committed; 0 when caught up"),
-                labels: [("topic", partition.topic), ("partition", String(partition.partition))]
-            ).set(age)
+            let partitionLabel = String(partition.partition)
+            lagGauges.metric(for: [partition.topic, partitionLabel]) {
+                registry.makeGauge(
+                    descriptor: .punk(
+                        "persister", "lag", unit: "seconds",
+                        help: "Age of the oldest record consumed but not yet committed; 0 when caught up"),
+                    labels: [("topic", partition.topic), ("partition", partitionLabel)])
+            }.set(age)
         }
     }
 
     func deadLettered(_ count: Int, reason: String) {
-        registry.makeCounter(
-            descriptor: .punk(
-                "persister", "dead_lettered", unit: "total", help: "Records sent to the dead-letter topic"),
-            labels: [("reason", reason)]
-        ).increment(by: Int64(count))
+        deadLetterCounters.metric(for: [reason]) {
+            registry.makeCounter(
+                descriptor: .punk(
+                    "persister", "dead_lettered", unit: "total", help: "Records sent to the dead-letter topic"),
+                labels: [("reason", reason)])
+        }.increment(by: Int64(count))
     }
 }

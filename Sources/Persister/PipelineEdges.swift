@@ -8,9 +8,16 @@ import Tracing
 /// The consumer group member as the pipeline's record source.
 struct KafkaRecordSource: RecordSource {
     let consumer: KafkaConsumer
+    /// The event contracts the records are checked against as they are decoded.
+    let schemas: SchemaRegistry?
 
     func poll(maxRecords: Int, timeout: Duration) async throws -> [SourceRecord] {
-        try await consumer.poll(maxRecords: maxRecords, timeout: timeout).map(SourceRecord.init)
+        try await consumer.poll(maxRecords: maxRecords, timeout: timeout).map { record in
+            SourceRecord(
+                topic: record.topic, partition: record.partition, offset: record.offset, key: record.key,
+                value: record.value, headers: record.headers, timestampMilliseconds: record.timestampMilliseconds,
+                decodingWith: schemas)
+        }
     }
 
     var assignment: Set<SourcePartition> {
@@ -27,14 +34,6 @@ struct KafkaRecordSource: RecordSource {
 
     func pause() async { await consumer.pause() }
     func resume() async { await consumer.resume() }
-}
-
-extension SourceRecord {
-    init(_ record: KafkaRecord) {
-        self.init(
-            topic: record.topic, partition: record.partition, offset: record.offset, key: record.key,
-            value: record.value, headers: record.headers, timestampMilliseconds: record.timestampMilliseconds)
-    }
 }
 
 /// The events table, written on one connection per lane.

@@ -62,6 +62,26 @@ public struct SourceRecord: Sendable {
             timestampMilliseconds: timestampMilliseconds, decoded: nil)
     }
 
+    /// A record decoded (and checked against `schemas`) as it is made: what a source that knows
+    /// the contracts hands the pipeline, saving `decoding(schemas:)` a second copy.
+    public init(
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        key: [UInt8]?,
+        value: [UInt8],
+        headers: [(name: String, value: [UInt8])],
+        timestampMilliseconds: Int64?,
+        decodingWith schemas: SchemaRegistry?
+    ) {
+        let origin = RecordCoordinates.origin(topic: topic, partition: partition, offset: offset, headers: headers)
+        storage = Storage(
+            topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
+            timestampMilliseconds: timestampMilliseconds,
+            decoded: Self.decode(
+                value: value, key: key, origin: origin, timestampMilliseconds: timestampMilliseconds, schemas: schemas))
+    }
+
     public var topic: String { storage.topic }
     public var partition: Int32 { storage.partition }
     public var offset: Int64 { storage.offset }
@@ -79,6 +99,17 @@ public struct SourceRecord: Sendable {
 
     /// Decodes the record and checks it against `schemas`.
     func decode(schemas: SchemaRegistry?) -> Result<EventEnvelope, RecordRejection> {
+        Self.decode(
+            value: value, key: key, origin: origin, timestampMilliseconds: timestampMilliseconds, schemas: schemas)
+    }
+
+    private static func decode(
+        value: [UInt8],
+        key: [UInt8]?,
+        origin: RecordCoordinates,
+        timestampMilliseconds: Int64?,
+        schemas: SchemaRegistry?
+    ) -> Result<EventEnvelope, RecordRejection> {
         let decoded = ConsumedRecordDecoder.decode(
             value: value, key: key, coordinates: origin, recordTimestampMilliseconds: timestampMilliseconds)
         switch decoded {
@@ -108,7 +139,8 @@ public struct SourceRecord: Sendable {
     /// The value of the last header named `name` (the one a map of the headers would keep).
     public func lastHeader(_ name: String) -> [UInt8]? {
         let headers = storage.headers
-        for index in headers.indices.reversed() where headers[index].name == name {
+        // Bytes, not `==`: header names are ASCII, and String's equality checks Unicode equivalence.
+        for index in headers.indices.reversed() where headers[index].name.utf8.elementsEqual(name.utf8) {
             return headers[index].value
         }
         return nil
@@ -145,7 +177,8 @@ public struct RejectedRecord: Sendable {
 /// The broker side the records come from and the offsets go to (a consumer group member).
 public protocol RecordSource: Sendable {
     /// Waits up to `timeout` for up to `maxRecords` records. A thrown error means the source
-    /// cannot be used any more.
+    /// cannot be used any more. Records may come decoded (`SourceRecord(…, decodingWith:)`);
+    /// the driver decodes the others.
     func poll(maxRecords: Int, timeout: Duration) async throws -> [SourceRecord]
     /// The partitions this member owns now; it changes only during `poll`.
     var assignment: Set<SourcePartition> { get }

@@ -184,11 +184,11 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
 
     private func poll() async -> Event {
         do {
-            // Decoded here, while earlier batches are being written, so that a free connection is
-            // handed a batch ready to write instead of waiting for its decoding.
+            // Decoded here (unless the source did), while earlier batches are being written, so
+            // that a free connection is handed a batch ready to write instead of waiting for it.
             let records = try await source.poll(
                 maxRecords: configuration.machine.maxEvents, timeout: configuration.pollTimeout
-            ).map { $0.decoding(schemas: configuration.schemas) }
+            ).map { $0.decoded == nil ? $0.decoding(schemas: configuration.schemas) : $0 }
             let assignment = source.assignment
             metrics.assignedPartitions(assignment.count)
             return .polled(records, assignment: assignment, at: .now)

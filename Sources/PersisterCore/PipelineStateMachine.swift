@@ -95,11 +95,26 @@ public struct PipelineStateMachine: Sendable {
             self.stage = stage
             var offsets: [SourcePartition: Int64] = [:]
             var oldest: [SourcePartition: Int64] = [:]
-            for record in records {
-                let partition = record.sourcePartition
-                offsets[partition] = max(offsets[partition] ?? 0, record.offset + 1)
-                if let time = record.timestampMilliseconds { oldest[partition] = min(oldest[partition] ?? time, time) }
+            // A poll brings runs of records of one partition: the dictionaries are touched once a run.
+            var run: (partition: SourcePartition, next: Int64, oldest: Int64?)?
+            func close(_ run: (partition: SourcePartition, next: Int64, oldest: Int64?)) {
+                offsets[run.partition] = max(offsets[run.partition] ?? 0, run.next)
+                if let time = run.oldest { oldest[run.partition] = min(oldest[run.partition] ?? time, time) }
             }
+            for record in records {
+                let time = record.timestampMilliseconds
+                if var current = run, current.partition.partition == record.partition,
+                    current.partition.topic == record.topic
+                {
+                    current.next = max(current.next, record.offset + 1)
+                    if let time { current.oldest = min(current.oldest ?? time, time) }
+                    run = current
+                } else {
+                    if let run { close(run) }
+                    run = (record.sourcePartition, record.offset + 1, time)
+                }
+            }
+            if let run { close(run) }
             nextOffsets = offsets
             oldestTimestamps = oldest
         }

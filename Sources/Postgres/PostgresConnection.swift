@@ -114,11 +114,6 @@ public final class PostgresConnection: Sendable {
         queue.sync { PQstatus(handle) == CONNECTION_OK }
     }
 
-    /// The server process serving this connection (to cancel or terminate it).
-    public var backendPID: Int32 {
-        queue.sync { PQbackendPID(handle) }
-    }
-
     /// Runs one statement with parameters. With `prepared`, the statement is parsed and planned
     /// once per connection and reused.
     @discardableResult
@@ -173,62 +168,6 @@ public final class PostgresConnection: Sendable {
         try result.get()
     }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    @discardableResult
-    public func transaction<Value: Sendable>(
-        _ body: (PostgresConnection) async throws -> Value
-    ) async throws -> Value {
-        try await query("BEGIN")
-        do {
-            let value = try await body(self)
-            try await query("COMMIT")
-            return value
-        } catch {
-            if isOpen { _ = try? await query("ROLLBACK") }
-            throw error
-        }
-    }
-
-    /// `COPY … FROM STDIN` with `data` in the format the statement names (text format by default).
-    /// Returns the number of rows copied.
-    @discardableResult
-    public func copyFrom(_ copyStatement: String, data: [UInt8]) async throws(PostgresError) -> Int {
-        let result: Result<Int, PostgresError> = await run { [self] in
-            let start = PQexec(handle, copyStatement)
-            guard PQresultStatus(start) == PGRES_COPY_IN else {
-                return .failure(
-                    self.error(from: start) ?? PostgresError(code: .unexpected, message: "COPY did not start"))
-            }
-            PQclear(start)
-            let chunkSize = 1 << 20
-            var offset = 0
-            var sent = true
-            data.withUnsafeBytes { bytes in
-                while offset < bytes.count, sent {
-                    let length = min(chunkSize, bytes.count - offset)
-                    let chunk = bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
-                    sent = PQputCopyData(handle, chunk, Int32(length)) == 1
-                    offset += length
-                }
-            }
-            PQputCopyEnd(handle, sent ? nil : "client failed to send data")
-            var outcome: Result<Int, PostgresError> = .success(0)
-            while let pgResult = PQgetResult(handle) {
-                if let error = self.error(from: pgResult) {
-                    outcome = .failure(error)
-                } else {
-                    outcome = outcome.map { _ in Int(String(cString: PQcmdTuples(pgResult))) ?? 0 }
-                    PQclear(pgResult)
-                }
-            }
-            if !sent, case .success = outcome {
-                return .failure(self.connectionLostError())
-            }
-            return outcome
-        }
-        return try result.get()
-    }
-
     /// Runs `body` on the queue; a `watched` call is cut off after the call deadline.
     private func run<Value: Sendable>(watched: Bool = true, _ body: @escaping @Sendable () -> Value) async -> Value {
         await withCheckedContinuation { continuation in
@@ -262,7 +201,7 @@ public final class PostgresConnection: Sendable {
         guard let result else { return connectionLostError() }
         let status = PQresultStatus(result)
         switch status {
-        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN:
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
             return nil
         default:
             defer { PQclear(result) }

@@ -32,34 +32,6 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
         self.constraint = constraint
     }
 
-    /// Whether the same statement may succeed later: a lost or refused connection, a server
-    /// shutting down, too many connections, a serialization failure or deadlock. Everything else
-    /// (constraint violations, bad input, syntax) fails again the same way. The persister does not
-    /// decide with this alone: its `RetryPolicy` also tells rows at fault from a missing table.
-    public var isTransient: Bool {
-        switch code {
-        case .connectionFailed, .connectionLost: return true
-        case .server:
-            guard let sqlState else { return false }
-            if sqlState.hasPrefix("08") { return true }  // connection exception
-            if sqlState.hasPrefix("53") { return true }  // insufficient resources, too many connections
-            return Self.transientStates.contains(sqlState)
-        default: return false
-        }
-    }
-
-    private static let transientStates: Set<String> = [
-        "40001",  // serialization_failure
-        "40P01",  // deadlock_detected
-        "55P03",  // lock_not_available
-        "57P01",  // admin_shutdown
-        "57P02",  // crash_shutdown
-        "57P03",  // cannot_connect_now
-        "57014",  // query_canceled (statement timeout)
-        "58000",  // system_error
-        "58030",  // io_error
-    ]
-
     public var description: String {
         var text = "\(code)"
         if let sqlState { text += " \(sqlState)" }

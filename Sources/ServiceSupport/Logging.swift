@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import Logging
 
@@ -62,16 +63,18 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var writer = LineWriter()
-        writer.field("ts", Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        writer.field("level", event.level.rawValue)
-        writer.field("logger", label)
-        writer.field("msg", event.message.description)
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("ts", Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        writer.member("level", event.level.rawValue)
+        writer.member("logger", label)
+        writer.member("msg", event.message.description)
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            writer.field(key, value.description)
+            writer.member(key, value.description)
         }
-        Self.output.write(writer.finish())
+        writer.endObject()
+        Self.output.write(line: writer.bytes)
     }
 
     public func log(
@@ -83,43 +86,17 @@ public struct JSONLogHandler: LogHandler {
                 level: level, message: message, metadata: metadata, source: source, file: file, function: function,
                 line: line))
     }
-
-    private struct LineWriter {
-        var text = "{"
-
-        mutating func field(_ key: String, _ value: String) {
-            if text.count > 1 { text += "," }
-            text += Self.quoted(key) + ":" + Self.quoted(value)
-        }
-
-        func finish() -> String { text + "}\n" }
-
-        static func quoted(_ value: String) -> String {
-            var result = "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": result += "\\\""
-                case "\\": result += "\\\\"
-                case "\n": result += "\\n"
-                case "\r": result += "\\r"
-                case "\t": result += "\\t"
-                case let control where control.value < 0x20:
-                    result += String(format: "\\u%04x", control.value)
-                default: result.unicodeScalars.append(scalar)
-                }
-            }
-            return result + "\""
-        }
-    }
 }
 
 /// Serialises whole lines so concurrent log calls never interleave.
 final class LockedOutput: Sendable {
     private let lock = NSLock()
 
-    func write(_ line: String) {
+    func write(line: [UInt8]) {
+        var data = Data(line)
+        data.append(UInt8(ascii: "\n"))
         lock.lock()
         defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data(line.utf8))
+        FileHandle.standardOutput.write(data)
     }
 }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Kafka
+import ServiceOperations
 import ServiceSupport
 import TestSupport
 import Testing

@@ -1,7 +1,10 @@
 import CRdKafka
+import Kafka
 import Logging
 
-/// Topic administration: what the local stack, the tests and `persister` need to provision topics.
+/// Topic administration for the tests: the programs never create topics (the stack script and
+/// the deployment's topic job do), so this lives beside the tests and reaches librdkafka through
+/// the wrapper's `package` client.
 public final class KafkaAdmin: Sendable {
     private let client: RdKafkaClient
 
@@ -51,8 +54,26 @@ public final class KafkaAdmin: Sendable {
         }
         try result.get()
     }
+}
 
-    public func partitionCount(topic: String, timeout: Duration = .seconds(5)) async throws(KafkaError) -> Int {
-        try await client.partitionCount(topic: topic, timeout: timeout)
+extension KafkaConsumer {
+    /// The group's committed next offsets for `partitions` (`nil` where none is committed).
+    public func committedOffsets(
+        _ partitions: [TopicPartition],
+        timeout: Duration = .seconds(5)
+    ) async throws(KafkaError) -> [TopicPartition: Int64?] {
+        let result = await client.blocking { [client] () -> Result<[TopicPartition: Int64?], KafkaError> in
+            let list = makePartitionList(partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let error = rd_kafka_committed(client.pointer, list, Int32(clamping: timeout.milliseconds))
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { return .failure(KafkaError(error, context: "committed")) }
+            var offsets: [TopicPartition: Int64?] = [:]
+            for element in partitionElements(list) {
+                offsets[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
+                    element.offset >= 0 ? element.offset : nil
+            }
+            return .success(offsets)
+        }
+        return try result.get()
     }
 }

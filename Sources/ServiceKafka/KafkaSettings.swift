@@ -1,6 +1,7 @@
 import EventModel
 import Glibc
 import Kafka
+import ServiceSupport
 
 /// The Kafka settings both programs read: brokers, topics, routes, pass-through properties.
 public struct KafkaSettings: Sendable {
