@@ -28,6 +28,7 @@ public struct SourceRecord: Sendable {
         let timestampMilliseconds: Int64?
         let byteCount: Int
         let decoded: Result<EventEnvelope, RecordRejection>?
+        let isDecoded: Bool
 
         init(
             topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
@@ -42,6 +43,7 @@ public struct SourceRecord: Sendable {
             self.headers = headers
             self.timestampMilliseconds = timestampMilliseconds
             self.decoded = decoded
+            isDecoded = decoded != nil
             byteCount = (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
         }
     }
@@ -97,6 +99,9 @@ public struct SourceRecord: Sendable {
     /// reaches its database connection ready to write; `nil` until then.
     public var decoded: Result<EventEnvelope, RecordRejection>? { storage.decoded }
 
+    /// Whether `decoded` is filled in (asking `decoded` itself would copy the envelope).
+    public var isDecoded: Bool { storage.isDecoded }
+
     /// Decodes the record and checks it against `schemas`.
     func decode(schemas: SchemaRegistry?) -> Result<EventEnvelope, RecordRejection> {
         Self.decode(
@@ -140,8 +145,10 @@ public struct SourceRecord: Sendable {
     public func lastHeader(_ name: String) -> [UInt8]? {
         let headers = storage.headers
         // Bytes, not `==`: header names are ASCII, and String's equality checks Unicode equivalence.
-        for index in headers.indices.reversed() where headers[index].name.utf8.elementsEqual(name.utf8) {
-            return headers[index].value
+        let length = name.utf8.count
+        for index in headers.indices.reversed() {
+            let candidate = headers[index].name.utf8
+            if candidate.count == length, candidate.elementsEqual(name.utf8) { return headers[index].value }
         }
         return nil
     }

@@ -186,9 +186,11 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
         do {
             // Decoded here (unless the source did), while earlier batches are being written, so
             // that a free connection is handed a batch ready to write instead of waiting for it.
-            let records = try await source.poll(
-                maxRecords: configuration.machine.maxEvents, timeout: configuration.pollTimeout
-            ).map { $0.decoded == nil ? $0.decoding(schemas: configuration.schemas) : $0 }
+            var records = try await source.poll(
+                maxRecords: configuration.machine.maxEvents, timeout: configuration.pollTimeout)
+            if records.contains(where: { !$0.isDecoded }) {
+                records = records.map { $0.isDecoded ? $0 : $0.decoding(schemas: configuration.schemas) }
+            }
             let assignment = source.assignment
             metrics.assignedPartitions(assignment.count)
             return .polled(records, assignment: assignment, at: .now)
