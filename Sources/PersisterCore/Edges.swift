@@ -77,11 +77,11 @@ public struct SourceRecord: Sendable {
         decodingWith schemas: SchemaRegistry?
     ) {
         let origin = RecordCoordinates.origin(topic: topic, partition: partition, offset: offset, headers: headers)
+        let decoded = Self.decode(
+            value: value, key: key, origin: origin, timestampMilliseconds: timestampMilliseconds, schemas: schemas)
         storage = Storage(
             topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
-            timestampMilliseconds: timestampMilliseconds,
-            decoded: Self.decode(
-                value: value, key: key, origin: origin, timestampMilliseconds: timestampMilliseconds, schemas: schemas))
+            timestampMilliseconds: timestampMilliseconds, decoded: decoded)
     }
 
     public var topic: String { storage.topic }
@@ -129,13 +129,8 @@ public struct SourceRecord: Sendable {
     /// The record with `decoded` filled in.
     public func decoding(schemas: SchemaRegistry?) -> SourceRecord {
         SourceRecord(
-            storage: Storage(
-                topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
-                timestampMilliseconds: timestampMilliseconds, decoded: decode(schemas: schemas)))
-    }
-
-    private init(storage: Storage) {
-        self.storage = storage
+            topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
+            timestampMilliseconds: timestampMilliseconds, decodingWith: schemas)
     }
 
     /// What the record weighs in a batch: key, value and headers.

@@ -41,7 +41,7 @@ public struct ConnectionURL: Sendable {
     private static func redact(_ text: String, secrets: [String], url: String) -> String {
         var result = text
         for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
-            result = result.replacingAll(secret, with: "***")
+            result = result.replacingOccurrences(of: secret, with: "***")
         }
         return result
     }
@@ -54,36 +54,6 @@ public struct ConnectionURL: Sendable {
         let userInfo = rest[..<at]
         guard let colon = userInfo.firstIndex(of: ":") else { return [] }
         let raw = String(userInfo[userInfo.index(after: colon)...])
-        return [raw, raw.removingPercentEncodingIfValid].compactMap { $0 }
-    }
-}
-
-extension String {
-    fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var remainder = self[...]
-        while let range = remainder.range(of: target) {
-            result += remainder[..<range.lowerBound]
-            result += replacement
-            remainder = remainder[range.upperBound...]
-        }
-        return result + remainder
-    }
-
-    fileprivate var removingPercentEncodingIfValid: String? {
-        var bytes: [UInt8] = []
-        var iterator = utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            else { return nil }
-            bytes.append(value)
-        }
-        return String(validating: bytes, as: UTF8.self)
+        return [raw, raw.removingPercentEncoding].compactMap { $0 }
     }
 }

@@ -27,6 +27,7 @@ import re
 import sys
 
 import yaml
+from tally import Tally
 
 # Panels the dashboard must have: a word of each required title (case-insensitive).
 REQUIRED_PANELS = {
@@ -61,19 +62,7 @@ KEYWORDS = {
     "bool", "inf", "nan", "start", "end",
 }
 
-passed = 0
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok observability: {name}")
-    else:
-        failed += 1
-        print(f"FAIL observability: {name}" + (f": {detail}" if detail else ""))
-    return ok
+check = Tally("observability")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -362,8 +351,7 @@ def main(argv):
             check(f"{name} is served on /metrics", name in scraped,
                   f"not in {', '.join(os.path.basename(p) for p in arguments.scraped)}")
 
-    print(f"observability: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.finish("observability")
 
 
 if __name__ == "__main__":

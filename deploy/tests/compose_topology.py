@@ -27,24 +27,14 @@ import urllib.request
 import uuid
 
 import yaml
+from tally import Tally
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PG_PORT = os.environ.get("PUNK_STACK_PG_PORT", "55432")
 KAFKA_PORT = os.environ.get("PUNK_STACK_KAFKA_PORT", "59092")
 BIN_DIR = os.environ.get("PUNK_TEST_BIN_DIR", os.path.join(ROOT, ".build", "debug"))
 
-passed = 0
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   compose: {name}")
-    else:
-        failed += 1
-        print(f"FAIL compose: {name} {detail}")
+check = Tally("compose")
 
 
 def free_port():
@@ -237,8 +227,7 @@ def main():
         for process in processes:
             if process.poll() is None:
                 process.kill()
-        print(f"compose-topology: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.finish("compose-topology")
 
 
 if __name__ == "__main__":

@@ -22,24 +22,14 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
+from tally import Tally
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compose_topology import BIN_DIR, ROOT, bind_mounts, expand, free_port, http, localise, psql, wait_ready  # noqa: E402
 
-passed = 0
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok   trace: {name}")
-    else:
-        failed += 1
-        print(f"FAIL trace: {name} {detail}")
+check = Tally("trace")
 
 
 class Receiver(ThreadingHTTPServer):
@@ -193,8 +183,7 @@ def main():
                 process.kill()
         receiver.shutdown()
         psql(f"DROP DATABASE IF EXISTS {database}")
-        print(f"trace-end-to-end: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.finish("trace-end-to-end")
 
 
 if __name__ == "__main__":

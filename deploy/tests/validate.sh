@@ -324,12 +324,16 @@ step "topics: refuses to run without KAFKA_BROKERS" topics_needs_brokers
 # that breaks the inputs in memory and expects every breakage to be reported
 # --------------------------------------------------------------------------------------------------
 
-count_policy_output() {
-    local log=$1 line
+# count_output <log> [prefix]: a Python check's `PASS`/`ok` and `FAIL` lines, counted as steps.
+count_output() {
+    local log=$1 prefix=${2:-} line rest
     while IFS= read -r line; do
         case "$line" in
-            "PASS "*) pass "policy: ${line#PASS }" ;;
-            "FAIL "*) fail "policy: ${line#FAIL }" ;;
+            "PASS "* | "ok "*)
+                rest=${line#* }
+                pass "$prefix${rest#"${rest%%[! ]*}"}"
+                ;;
+            "FAIL "*) fail "$prefix${line#FAIL }" ;;
             *) printf '     %s\n' "$line" ;;
         esac
     done <"$log"
@@ -342,7 +346,7 @@ if "$PYTHON" -c 'import yaml' 2>/dev/null && [ ${#RENDERED_ARGS[@]} -gt 0 ]; the
         [ "$mode" = self-test ] && extra=(--self-test)
         "$PYTHON" "$HERE/check_policies.py" --repo "$REPO_ROOT" "${RENDERED_ARGS[@]}" "${extra[@]}" >"$log" 2>&1
         rc=$?
-        count_policy_output "$log"
+        count_output "$log" "policy: "
         if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
             fail "policy: check_policies.py ($mode) exited $rc" "$log"
         fi
@@ -355,22 +359,11 @@ fi
 # The gateway's OpenAPI document: valid OpenAPI 3.1.0, every contract route and status described
 # --------------------------------------------------------------------------------------------------
 
-count_openapi_output() {
-    local log=$1 line
-    while IFS= read -r line; do
-        case "$line" in
-            "ok "*) pass "${line#ok }" ;;
-            "FAIL "*) fail "${line#FAIL }" ;;
-            *) printf '     %s\n' "$line" ;;
-        esac
-    done <"$log"
-}
-
 if $HAVE_OPENAPI_VALIDATOR; then
     log="$WORK/openapi.log"
     "$PYTHON" "$HERE/check_openapi.py" --repo "$REPO_ROOT" >"$log" 2>&1
     rc=$?
-    count_openapi_output "$log"
+    count_output "$log"
     if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
         fail "openapi: check_openapi.py exited $rc" "$log"
     fi
@@ -406,7 +399,7 @@ if "$PYTHON" -c 'import yaml' 2>/dev/null; then
     log="$WORK/observability.log"
     "$PYTHON" "$HERE/check_observability.py" --repo "$REPO_ROOT" >"$log" 2>&1
     rc=$?
-    count_openapi_output "$log"
+    count_output "$log"
     if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
         fail "observability: check_observability.py exited $rc" "$log"
     fi

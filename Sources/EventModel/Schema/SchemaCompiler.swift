@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns a schema document into `SchemaNode`s.
 ///
 /// Two passes: the first walks every subschema to learn its base URI and to register each `$id`
@@ -182,7 +184,7 @@ struct SchemaCompiler {
         }
         let fragment = target.fragment ?? ""
         if fragment.isEmpty { return try node(at: resourceLocation) }
-        guard let decoded = fragment.percentDecoded else {
+        guard let decoded = fragment.removingPercentEncoding else {
             throw error(location, "$ref", "cannot resolve \"\(text)\": malformed percent-encoding")
         }
         if decoded.hasPrefix("/") {

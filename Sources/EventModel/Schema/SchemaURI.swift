@@ -1,3 +1,5 @@
+import Foundation
+
 /// A URI reference split into its RFC 3986 components, with reference resolution (section 5.2).
 ///
 /// `$id` and `$ref` are URI references resolved against the base URI of the enclosing schema
@@ -121,25 +123,4 @@ struct SchemaURI: Hashable {
 
 extension Unicode.Scalar {
     fileprivate var isASCIILetter: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) }
-}
-
-extension String {
-    /// Decodes `%XX` escapes (a `$ref` fragment is percent-encoded before it is a JSON Pointer);
-    /// `nil` when an escape is malformed or the result is not UTF-8.
-    var percentDecoded: String? {
-        guard contains("%") else { return self }
-        var bytes: [UInt8] = []
-        var iterator = utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(JSONScanner.hexValue),
-                let low = iterator.next().flatMap(JSONScanner.hexValue)
-            else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
 }
