@@ -163,7 +163,15 @@ let package = Package(
         ),
         .testTarget(
             name: "PersisterTests",
-            dependencies: ["Persister", "Kafka", "Postgres", "EventModel", "TestSupport"]
+            dependencies: [
+                "Persister",
+                "PersisterCore",
+                "Kafka",
+                "Postgres",
+                "EventModel",
+                "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -15,14 +15,18 @@ struct EventIngest: Sendable {
     let metrics: GatewayMetrics
     let decoder: EnvelopeDecoder
     let bodyBudget: ByteBudget
+    /// The installed tracer when tracing is on; `nil` when it is off.
+    let tracer: (any Tracer)?
 
     init(
         configuration: GatewayConfiguration,
         producer: KafkaProducer,
         metrics: GatewayMetrics,
-        bodyBudget: ByteBudget
+        bodyBudget: ByteBudget,
+        tracer: (any Tracer)? = nil
     ) {
         self.configuration = configuration
+        self.tracer = tracer
         self.bodyBudget = bodyBudget
         self.producer = producer
         self.metrics = metrics
@@ -157,29 +161,33 @@ struct EventIngest: Sendable {
 
     private func produce(_ events: [AcceptedEvent], request: Request) async -> [Result<KafkaDeliveryReport, KafkaError>]
     {
-        guard configuration.tracing.isEnabled else {
+        guard let tracer else {
             // Without tracing the client's `traceparent` travels unchanged.
             return await produce(events, traceparent: request.headers[.traceparent])
         }
-        let topics = Set(events.map(topic(of:)))
-        let name = topics.count == 1 ? "send \(topics.first!)" : "send"
-        return await withSpan(name, ofKind: .producer) { span in
-            span.updateAttributes { attributes in
-                attributes["messaging.system"] = "kafka"
-                attributes["messaging.operation.type"] = "send"
-                attributes["messaging.batch.message_count"] = events.count
-                if topics.count == 1 { attributes["messaging.destination.name"] = topics.first }
-            }
-            // The records carry this span's context, so the persister's spans join the client's trace.
-            var propagated: [String: String] = [:]
-            InstrumentationSystem.instrument.inject(span.context, into: &propagated, using: DictionaryInjector())
-            let results = await produce(events, traceparent: propagated["traceparent"] ?? request.headers[.traceparent])
-            for case .failure(let error) in results {
-                span.setStatus(SpanStatus(code: .error, message: error.message))
-                break
-            }
-            return results
+        let topic = topic(of: events[0])
+        let oneTopic = events.allSatisfy { self.topic(of: $0) == topic }
+        // Started and ended here rather than with `withSpan`: nothing below makes spans, so the
+        // span need not become the task's current context.
+        let span = tracer.startSpan(
+            oneTopic ? "send \(topic)" : "send", context: InstrumentationContext.current ?? .topLevel,
+            ofKind: .producer)
+        defer { span.end() }
+        span.updateAttributes { attributes in
+            attributes["messaging.system"] = "kafka"
+            attributes["messaging.operation.type"] = "send"
+            if events.count > 1 { attributes["messaging.batch.message_count"] = events.count }
+            if oneTopic { attributes["messaging.destination.name"] = topic }
         }
+        // The records carry this span's context, so the persister's spans join the client's trace.
+        var propagated: [String: String] = [:]
+        tracer.inject(span.context, into: &propagated, using: DictionaryInjector())
+        let results = await produce(events, traceparent: propagated["traceparent"] ?? request.headers[.traceparent])
+        for case .failure(let error) in results {
+            span.setStatus(SpanStatus(code: .error, message: error.message))
+            break
+        }
+        return results
     }
 
     private func produce(

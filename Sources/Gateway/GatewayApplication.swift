@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import ServiceLifecycle
 import ServiceOperations
+import Tracing
 
 /// Builds the gateway: its router, its HTTP application and the services around it.
 struct Gateway: Sendable {
@@ -28,12 +29,14 @@ struct Gateway: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: EventLoopAffinityMiddleware())
         router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
+        // Read once: the installed tracer does not change after start-up.
+        let tracer: (any Tracer)? = configuration.tracing.isEnabled ? InstrumentationSystem.tracer : nil
         let ingest = EventIngest(
-            configuration: configuration, producer: producer, metrics: metrics, bodyBudget: bodyBudget)
+            configuration: configuration, producer: producer, metrics: metrics, bodyBudget: bodyBudget, tracer: tracer)
         let events = router.group("/events")
-        if configuration.tracing.isEnabled {
+        if let tracer {
             // Before the token check, so that refused requests are traced too.
-            events.add(middleware: TracingMiddleware())
+            events.add(middleware: ServerSpanMiddleware(tracer: tracer))
         }
         events
             .add(middleware: BearerTokenMiddleware(token: configuration.apiToken, metrics: metrics))

@@ -156,6 +156,21 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The high watermark librdkafka last saw in a fetch response for each assigned partition: a
+    /// local lookup, no broker round trip. Partitions not fetched from yet are absent.
+    public func cachedHighWatermarks() -> [TopicPartition: Int64] {
+        let partitions = shared.lock.withLock { $0.closed ? [] : $0.assignment }
+        var watermarks: [TopicPartition: Int64] = [:]
+        for partition in partitions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let error = rd_kafka_get_watermark_offsets(
+                client.pointer, partition.topic, partition.partition, &low, &high)
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 { watermarks[partition] = high }
+        }
+        return watermarks
+    }
+
     /// Whether a broker answers a metadata request within `timeout`.
     public func checkConnection(timeout: Duration = .seconds(2)) async throws(KafkaError) {
         try await client.checkConnection(timeout: timeout)

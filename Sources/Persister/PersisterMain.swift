@@ -111,7 +111,8 @@ enum PersisterMain {
         let router = Router()
         router.addOperationalRoutes(
             readiness: readiness, healthChecks: [("kafka", brokerHealth), ("database", databaseHealth)],
-            registry: metrics.registry, beforeScrape: { metrics.updateLag() })
+            registry: metrics.registry, beforeScrape: { metrics.updateLag(highWatermarks: loop.cachedHighWatermarks()) }
+        )
         try checkPortCanBeBound(port: configuration.metricsPort, variable: "METRICS_PORT")
         let metricsServer = Application(
             router: router,

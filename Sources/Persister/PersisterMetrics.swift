@@ -18,10 +18,17 @@ struct PersisterMetrics: Sendable {
     /// are computed from it at each scrape, so they keep growing while the pipeline waits.
     private let pending = PendingRecords()
     private let lagGauges = MetricCache<Gauge>()
+    private let recordLagGauges = MetricCache<Gauge>()
+    /// The next offset this replica last committed per partition, for the lag in records.
+    private let committedOffsets = CommittedOffsets()
     private let deadLetterCounters = MetricCache<Counter>()
 
     private final class PendingRecords: Sendable {
         let state = Mutex<(oldest: [SourcePartition: Int64], assignment: Set<SourcePartition>)>(([:], []))
+    }
+
+    private final class CommittedOffsets: Sendable {
+        let next = Mutex<[SourcePartition: Int64]>([:])
     }
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -59,10 +66,35 @@ struct PersisterMetrics: Sendable {
         pending.state.withLock { $0 = (oldestByPartition, assignment) }
     }
 
-    /// Sets `punk_persister_lag_seconds{topic,partition}`: the age of the oldest record consumed
-    /// but not yet committed, 0 when the partition is caught up. Called before each scrape.
-    func updateLag(now: Date = Date()) {
+    func noteCommitted(_ offsets: [SourcePartition: Int64]) {
+        committedOffsets.next.withLock { $0.merge(offsets, uniquingKeysWith: max) }
+    }
+
+    /// Sets, per assigned partition, `punk_persister_lag_seconds{topic,partition}`: the age of the
+    /// oldest record consumed but not yet committed, 0 when the partition is caught up; and
+    /// `punk_persister_lag_records{topic,partition}`: the broker's high watermark (as last seen in
+    /// a fetch) minus the offset this replica committed, where both are known. Called before each
+    /// scrape.
+    func updateLag(highWatermarks: [SourcePartition: Int64] = [:], now: Date = Date()) {
         let (oldest, assignment) = pending.state.withLock { $0 }
+        let committed = committedOffsets.next.withLock { next in
+            // A partition that went to another replica may come back with a newer group offset.
+            next = next.filter { assignment.contains($0.key) }
+            return next
+        }
+        for (partition, high) in highWatermarks where assignment.contains(partition) {
+            guard let next = committed[partition] else { continue }
+            let partitionLabel = String(partition.partition)
+            recordLagGauges.metric(for: [partition.topic, partitionLabel]) {
+                registry.makeGauge(
+                    descriptor: .punk(
+                        "persister", "lag", unit: "records",
+                        help:
+                            "Records on the broker after the offset this replica committed (high watermark - committed)"
+                    ),
+                    labels: [("topic", partition.topic), ("partition", partitionLabel)])
+            }.set(Double(max(0, high - next)))
+        }
         let nowMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
         for partition in assignment {
             let age = oldest[partition].map { max(0, Double(nowMilliseconds - $0) / 1000) } ?? 0

@@ -121,7 +121,8 @@ extension PersisterMetrics: PipelineMetrics {
         notePending(oldestByPartition: oldestByPartition, assignment: assignment)
     }
 
-    func committed(eventTimestamps: [Int64]) {
+    func committed(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64]) {
+        noteCommitted(offsets)
         let nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
         for timestamp in eventTimestamps where nowMicros >= timestamp {
             endToEndLatency.record(.microseconds(nowMicros - timestamp))

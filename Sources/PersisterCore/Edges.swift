@@ -237,8 +237,9 @@ public protocol PipelineMetrics: Sendable {
     func deadLettered(_ count: Int, reason: String)
     func databaseRetried()
     func assignedPartitions(_ count: Int)
-    /// Called after a commit with the rows' event timestamps (microseconds since the epoch).
-    func committed(eventTimestamps: [Int64])
+    /// Called after a commit with the next offsets committed and the rows' event timestamps
+    /// (microseconds since the epoch).
+    func committed(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64])
     /// The oldest record consumed but not committed, per assigned partition (milliseconds since the
     /// epoch; absent: nothing pending), after every step of the pipeline.
     func pending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>)

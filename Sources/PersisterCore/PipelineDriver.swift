@@ -203,7 +203,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
     private func commit(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64]) async -> Event {
         do {
             try await source.commit(offsets)
-            metrics.committed(eventTimestamps: eventTimestamps)
+            metrics.committed(offsets, eventTimestamps: eventTimestamps)
         } catch {
             // Partitions lost meanwhile are read again by their new owner; ON CONFLICT absorbs the repeat.
             logger.warning("offset commit failed; the batch will be read again", metadata: ["kafka.error": "\(error)"])

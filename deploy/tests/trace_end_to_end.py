@@ -8,7 +8,8 @@ them) with OTEL_EXPORTER_OTLP_ENDPOINT pointing at the receiver, sends an event 
 span is the server span's child, the persister's batch span links to the produce span, the
 statement span is the batch span's child, and the row's trace_id is the client's trace id.
 
-Needs the stack of scripts/stack.sh and the binaries in PUNK_TEST_BIN_DIR. The last line is
+Needs the stack of scripts/stack.sh, the binaries in PUNK_TEST_BIN_DIR and the Tansu binary in
+PUNK_TEST_TANSU (for a topic of the test's own, so that nothing left on the broker is in the way). The last line is
 `trace-end-to-end: N passed, M failed`.
 """
 import json
@@ -27,7 +28,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compose_topology import BIN_DIR, ROOT, bind_mounts, expand, free_port, http, localise, psql, wait_ready  # noqa: E402
+from compose_topology import BIN_DIR, KAFKA_PORT, ROOT, bind_mounts, expand, free_port, http, localise, psql, wait_ready  # noqa: E402
 
 check = Tally("trace")
 
@@ -94,9 +95,16 @@ def main():
     database = expand(services["postgres"]["environment"]["POSTGRES_DB"]) + "_trace"
     psql(f"DROP DATABASE IF EXISTS {database}")
     psql(f"CREATE DATABASE {database}")
+    # A topic of its own: records other runs left on the compose topic would be written first.
+    topic = f"trace-e2e-{uuid.uuid4().hex[:8]}"
+    for name, partitions in ((topic, 1), (topic + ".dlq", 1)):
+        subprocess.run([os.environ["PUNK_TEST_TANSU"], "topic", "create", name, "--broker",
+                        f"tcp://127.0.0.1:{KAFKA_PORT}", "--partitions", str(partitions)], check=True,
+                       capture_output=True)
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     tracing = {
+        "KAFKA_TOPIC": topic, "KAFKA_DLQ_TOPIC": topic + ".dlq",
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_port}",
         "OTEL_BSP_SCHEDULE_DELAY": "200",  # export within moments, not the default 5 s
     }
@@ -123,6 +131,7 @@ def main():
         persister_port = free_port()
         persister_env = localise(services["persister"]["environment"], metrics_port=persister_port,
                                  mounts=bind_mounts(services["persister"]))
+        persister_env["KAFKA_TOPICS"] = topic
         persister = start("persister", [], persister_env)
         gateway_port = free_port()
         gateway_env = localise(services["gateway"]["environment"], http_port=gateway_port,
