@@ -30,7 +30,7 @@ struct DeadLetterRedrive {
                 .filter { !finishedPartitions.contains($0.topicPartition) }
             guard !records.isEmpty else { continue }
             lastRecord = ContinuousClock.now
-            var toMove: [KafkaRecord] = []
+            var toMove: [ConsumedRecord] = []
             for record in records where !finishedPartitions.contains(record.topicPartition) {
                 if let time = record.timestampMilliseconds, time >= startedAt {
                     finishedPartitions.insert(record.topicPartition)
@@ -38,9 +38,9 @@ struct DeadLetterRedrive {
                     toMove.append(record)
                 }
             }
-            let outgoing = toMove.compactMap { record -> KafkaOutgoingRecord? in
+            let outgoing = toMove.compactMap { record -> OutgoingRecord? in
                 guard
-                    let topic = record.header(RecordHeaderName.dlqOriginalTopic).map({
+                    let topic = record.headers.lastValue(named: RecordHeaderName.dlqOriginalTopic).map({
                         String(decoding: $0, as: UTF8.self)
                     })
                 else {
@@ -49,8 +49,8 @@ struct DeadLetterRedrive {
                     )
                     return nil
                 }
-                // The original coordinates stay: they are the record's identity (see RecordCoordinates.origin).
-                return KafkaOutgoingRecord(
+                // The original coordinates stay: they are the record's identity (see ConsumedRecord.origin).
+                return OutgoingRecord(
                     topic: topic, key: record.key, value: record.value,
                     headers: record.headers.filter { !Self.droppedHeaders.contains($0.name) })
             }

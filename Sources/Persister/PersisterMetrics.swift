@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import PersisterCore
 import Prometheus
@@ -21,7 +22,7 @@ struct PersisterMetrics: Sendable {
     private let deadLetterCounters = MetricCache<Counter>()
 
     private final class PendingRecords: Sendable {
-        let state = Mutex<(oldest: [SourcePartition: Int64], assignment: Set<SourcePartition>)>(([:], []))
+        let state = Mutex<(oldest: [TopicPartition: Int64], assignment: Set<TopicPartition>)>(([:], []))
     }
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -55,7 +56,7 @@ struct PersisterMetrics: Sendable {
                 "persister", "database_retries", unit: "total", help: "Batch writes retried after a transient failure"))
     }
 
-    func notePending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
+    func notePending(oldestByPartition: [TopicPartition: Int64], assignment: Set<TopicPartition>) {
         pending.state.withLock { $0 = (oldestByPartition, assignment) }
     }
 
