@@ -1,10 +1,15 @@
-/// The limits of dead-letter copies (see `ConsumedRecord.deadLetter(to:rejection:maxBytes:)`).
+/// The limits and headers of dead-letter copies: `ConsumedRecord.deadLetter(to:rejection:maxBytes:)`
+/// makes one, `ConsumedRecord.redriven()` sends one back.
 public enum DeadLetter {
     /// Room kept for the record's framing and batch overhead in the producer's size limit.
     static let overhead = 512
     /// Below this budget a copy holds its headers only; the dead-letter path stops cutting there.
     public static let minimumBudget = 4096
     static let maximumErrorBytes = 2000
+    /// Why the record was dead-lettered no longer holds once it is redriven.
+    static let droppedOnRedrive: Set<String> = [
+        RecordHeaderName.dlqReason, RecordHeaderName.dlqError, RecordHeaderName.dlqTruncated,
+    ]
 
     /// At most `maxBytes` of `text`'s UTF-8, cut on a character boundary.
     static func truncatedUTF8(_ text: String, maxBytes: Int) -> [UInt8] {
@@ -57,5 +62,15 @@ extension ConsumedRecord {
             dlqHeaders.append(RecordHeader(RecordHeaderName.dlqTruncated, Array(note.utf8)))
         }
         return OutgoingRecord(topic: topic, key: key, value: value, headers: original + dlqHeaders)
+    }
+
+    /// The dead letter sent back to the topic it came from (`dlq-original-topic`), without the
+    /// headers that say why it was dead-lettered; `nil` when it does not say where it came from.
+    /// The `dlq-original-*` coordinates stay: they are the record's identity (see `origin`).
+    public func redriven() -> OutgoingRecord? {
+        guard let topic = headers.lastValue(named: RecordHeaderName.dlqOriginalTopic) else { return nil }
+        return OutgoingRecord(
+            topic: String(decoding: topic, as: UTF8.self), key: key, value: value,
+            headers: headers.filter { !DeadLetter.droppedOnRedrive.contains($0.name) })
     }
 }

@@ -58,4 +58,29 @@ struct RecordsTests {
                 RecordHeader(RecordHeaderName.dlqOriginalOffset, Array("17".utf8)),
             ])
     }
+
+    @Test("a redriven dead letter goes back to its original topic without the headers that say why")
+    func redriven() throws {
+        let consumed = ConsumedRecord(
+            topic: "events", partition: 3, offset: 17, key: [9], value: [1, 2],
+            headers: [RecordHeader("traceparent", [1])])
+        let letter = consumed.deadLetter(
+            to: "events.dlq", rejection: RecordRejection(reason: .databaseRejected, message: "no"), maxBytes: 3000)
+        let dead = ConsumedRecord(
+            topic: letter.topic, partition: 0, offset: 5, key: letter.key, value: letter.value,
+            headers: letter.headers + [RecordHeader(RecordHeaderName.dlqTruncated, [0])])
+        let back = try #require(dead.redriven())
+        #expect(back.topic == "events")
+        #expect(back.key == [9])
+        #expect(back.value == [1, 2])
+        #expect(
+            back.headers.map(\.name) == [
+                "traceparent", RecordHeaderName.dlqOriginalTopic, RecordHeaderName.dlqOriginalPartition,
+                RecordHeaderName.dlqOriginalOffset,
+            ])
+        #expect(
+            ConsumedRecord(topic: back.topic, partition: 1, offset: 0, key: nil, value: [], headers: back.headers)
+                .origin == RecordCoordinates(topic: "events", partition: 3, offset: 17))
+        #expect(consumed.redriven() == nil, "a record that says not where it came from stays")
+    }
 }
