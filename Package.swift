@@ -37,6 +37,7 @@ let package = Package(
             name: "Kafka",
             dependencies: [
                 "CRdKafka",
+                "EventModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -133,11 +134,11 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["CRdKafka", "Kafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRdKafka", "EventModel", "Kafka", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "EventModelTests", dependencies: ["EventModel", "TestSupport"]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "KafkaTests", dependencies: ["EventModel", "Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "EventModel", "TestSupport"]),
         .testTarget(
             name: "GatewayTests",

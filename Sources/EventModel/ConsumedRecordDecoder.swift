@@ -28,40 +28,6 @@ public struct RecordRejection: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { "\(reason.rawValue): \(message)" }
 }
 
-/// Where a record was read from; the legacy shape derives its event id from it.
-public struct RecordCoordinates: Sendable, Hashable {
-    public let topic: String
-    public let partition: Int32
-    public let offset: Int64
-
-    public init(topic: String, partition: Int32, offset: Int64) {
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-    }
-
-    /// Where a record was first produced: the `dlq-original-*` headers of a redriven dead letter,
-    /// else where it was read. A redriven record keeps its identity, so it cannot become a second row.
-    public static func origin(
-        topic: String,
-        partition: Int32,
-        offset: Int64,
-        headers: [(name: String, value: [UInt8])]
-    ) -> RecordCoordinates {
-        func header(_ name: String) -> String? {
-            headers.last { $0.name == name }.flatMap { String(validating: $0.value, as: UTF8.self) }
-        }
-        if let originalTopic = header(RecordHeaderName.dlqOriginalTopic), !originalTopic.isEmpty,
-            let originalPartition = header(RecordHeaderName.dlqOriginalPartition).flatMap({ Int32($0) }),
-            let originalOffset = header(RecordHeaderName.dlqOriginalOffset).flatMap({ Int64($0) }),
-            originalPartition >= 0, originalOffset >= 0
-        {
-            return RecordCoordinates(topic: originalTopic, partition: originalPartition, offset: originalOffset)
-        }
-        return RecordCoordinates(topic: topic, partition: partition, offset: offset)
-    }
-}
-
 /// Decodes records consumed from a topic: the canonical envelope, CloudEvents 1.0 structured
 /// JSON (what Dapr publishes) and the legacy `{event_type, version, timestamp, data}` shape.
 public enum ConsumedRecordDecoder {

@@ -194,12 +194,7 @@ struct EventIngest: Sendable {
         _ events: [AcceptedEvent],
         traceparent: String?
     ) async -> [Result<KafkaDeliveryReport, KafkaError>] {
-        let records = events.map { event in
-            let record = event.record(traceparent: traceparent)
-            return KafkaOutgoingRecord(
-                topic: topic(of: event), key: record.key,
-                value: record.value, headers: record.headers)
-        }
+        let records = events.map { $0.record(topic: topic(of: $0), traceparent: traceparent) }
         let started = ContinuousClock.now
         let results = await producer.send(records)
         metrics.produceDuration.record(ContinuousClock.now - started)

@@ -1,36 +1,7 @@
 import CRdKafka
+import EventModel
 import Logging
 import Synchronization
-
-public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
-    public let topic: String
-    public let partition: Int32
-
-    public init(topic: String, partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public var description: String { "\(topic)[\(partition)]" }
-}
-
-/// A consumed record.
-public struct KafkaRecord: Sendable {
-    public let topic: String
-    public let partition: Int32
-    public let offset: Int64
-    public let key: [UInt8]?
-    public let value: [UInt8]
-    public let headers: [(name: String, value: [UInt8])]
-    /// The record's timestamp in milliseconds since the epoch, when it has one.
-    public let timestampMilliseconds: Int64?
-
-    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
-
-    public func header(_ name: String) -> [UInt8]? {
-        headers.first { $0.name == name }?.value
-    }
-}
 
 /// A group member with manual offset commits. Every librdkafka call runs on the consumer's own
 /// serial queue, so polls, commits, pauses and rebalance callbacks never overlap.
@@ -96,7 +67,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Waits up to `timeout` for up to `maxRecords` records (returns earlier once it has them).
     /// Rebalances are handled during this call.
-    public func poll(maxRecords: Int, timeout: Duration) async throws(KafkaError) -> [KafkaRecord] {
+    public func poll(maxRecords: Int, timeout: Duration) async throws(KafkaError) -> [ConsumedRecord] {
         guard !shared.lock.withLock({ $0.closed }) else {
             throw KafkaError(code: .closed, message: "the consumer is closed")
         }
@@ -106,7 +77,7 @@ public final class KafkaConsumer: Sendable {
             let count = rd_kafka_consume_batch_queue(
                 consumerQueue, Int32(clamping: timeout.milliseconds), &messages, messages.count)
             guard count > 0 else { return [] }
-            var records: [KafkaRecord] = []
+            var records: [ConsumedRecord] = []
             records.reserveCapacity(count)
             for message in messages[0..<count] {
                 guard let message else { continue }
@@ -115,7 +86,7 @@ public final class KafkaConsumer: Sendable {
                     logger.warning("consumer error", metadata: ["kafka.error": "\(KafkaError(message.pointee.err))"])
                     continue
                 }
-                records.append(KafkaRecord(message))
+                records.append(ConsumedRecord(message))
             }
             return records
         }
@@ -289,19 +260,13 @@ public final class KafkaConsumer: Sendable {
     }
 }
 
-extension KafkaRecord {
+extension ConsumedRecord {
     init(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
         let pointee = message.pointee
-        topic = String(cString: rd_kafka_topic_name(pointee.rkt))
-        partition = pointee.partition
-        offset = pointee.offset
-        key = pointee.key.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.key_len)) }
-        value = pointee.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.len)) } ?? []
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        timestampMilliseconds = timestamp >= 0 ? timestamp : nil
         var headerList: OpaquePointer?
-        var headers: [(name: String, value: [UInt8])] = []
+        var headers: [RecordHeader] = []
         if rd_kafka_message_headers(message, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
             var index = 0
             var name: UnsafePointer<CChar>?
@@ -310,12 +275,19 @@ extension KafkaRecord {
             while rd_kafka_header_get_all(headerList, index, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
                 if let name {
                     let bytes = headerValue.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-                    headers.append((String(cString: name), bytes))
+                    headers.append(RecordHeader(String(cString: name), bytes))
                 }
                 index += 1
             }
         }
-        self.headers = headers
+        self.init(
+            topic: String(cString: rd_kafka_topic_name(pointee.rkt)),
+            partition: pointee.partition,
+            offset: pointee.offset,
+            key: pointee.key.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.key_len)) },
+            value: pointee.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: pointee.len)) } ?? [],
+            headers: headers,
+            timestampMilliseconds: timestamp >= 0 ? timestamp : nil)
     }
 }
 

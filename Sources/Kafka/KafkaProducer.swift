@@ -1,23 +1,9 @@
 import CRdKafka
+import EventModel
 import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
-
-/// A record to produce.
-public struct KafkaOutgoingRecord: Sendable {
-    public var topic: String
-    public var key: [UInt8]?
-    public var value: [UInt8]
-    public var headers: [(name: String, value: [UInt8])]
-
-    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])] = []) {
-        self.topic = topic
-        self.key = key
-        self.value = value
-        self.headers = headers
-    }
-}
 
 /// Where the broker stored an acknowledged record.
 public struct KafkaDeliveryReport: Sendable, Hashable {
@@ -67,13 +53,13 @@ public final class KafkaProducer: Service, Sendable {
     public var queueDepth: Int { Int(rd_kafka_outq_len(session.client.pointer)) }
 
     /// Sends one record and waits for its delivery report.
-    public func send(_ record: KafkaOutgoingRecord) async throws(KafkaError) -> KafkaDeliveryReport {
+    public func send(_ record: OutgoingRecord) async throws(KafkaError) -> KafkaDeliveryReport {
         try await send([record])[0].get()
     }
 
     /// Enqueues the records in order, then waits until each has its delivery report. Records with
     /// the same key reach their partition in input order (idempotent producer).
-    public func send(_ records: [KafkaOutgoingRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+    public func send(_ records: [OutgoingRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard !records.isEmpty else { return [] }
         let (session, closed) = state.withLock { ($0.session, $0.closed) }
         guard !closed else {
@@ -168,8 +154,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     /// Hands one record to librdkafka; returns the error when it refused it (e.g. queue full).
-    private func enqueue(_ record: KafkaOutgoingRecord, ticket: DeliveryTicket, session: ProducerSession) -> KafkaError?
-    {
+    private func enqueue(_ record: OutgoingRecord, ticket: DeliveryTicket, session: ProducerSession) -> KafkaError? {
         let opaque = Unmanaged.passRetained(ticket).toOpaque()
         // librdkafka copies everything (RD_KAFKA_MSG_F_COPY), so the buffers only live for the call.
         let error: OpaquePointer? = record.topic.withCString { topic in
@@ -224,7 +209,7 @@ private func withOptionalBytes<Result>(
 
 /// Builds `RD_KAFKA_VTYPE_HEADER` fields whose names and values stay valid during `body`.
 private func withHeaderFields<Result>(
-    _ headers: [(name: String, value: [UInt8])],
+    _ headers: [RecordHeader],
     _ body: ([rd_kafka_vu_t]) -> Result
 ) -> Result {
     guard !headers.isEmpty else { return body([]) }

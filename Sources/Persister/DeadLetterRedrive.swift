@@ -11,11 +11,6 @@ struct DeadLetterRedrive {
     let logger: Logger
     var idleExit: Duration = .seconds(5)
 
-    /// Why the record was dead-lettered no longer holds once it is redriven.
-    static let droppedHeaders: Set<String> = [
-        RecordHeaderName.dlqReason, RecordHeaderName.dlqError, RecordHeaderName.dlqTruncated,
-    ]
-
     func run() async throws -> Int {
         let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
         let consumerConfiguration = configuration.consumerConfiguration(groupID: "\(configuration.groupID)-dlq-redrive")
@@ -30,7 +25,7 @@ struct DeadLetterRedrive {
                 .filter { !finishedPartitions.contains($0.topicPartition) }
             guard !records.isEmpty else { continue }
             lastRecord = ContinuousClock.now
-            var toMove: [KafkaRecord] = []
+            var toMove: [ConsumedRecord] = []
             for record in records where !finishedPartitions.contains(record.topicPartition) {
                 if let time = record.timestampMilliseconds, time >= startedAt {
                     finishedPartitions.insert(record.topicPartition)
@@ -38,21 +33,14 @@ struct DeadLetterRedrive {
                     toMove.append(record)
                 }
             }
-            let outgoing = toMove.compactMap { record -> KafkaOutgoingRecord? in
-                guard
-                    let topic = record.header(RecordHeaderName.dlqOriginalTopic).map({
-                        String(decoding: $0, as: UTF8.self)
-                    })
-                else {
+            let outgoing = toMove.compactMap { record -> OutgoingRecord? in
+                guard let redriven = record.redriven() else {
                     logger.warning(
                         "dead letter without dlq-original-topic left in place", metadata: ["offset": "\(record.offset)"]
                     )
                     return nil
                 }
-                // The original coordinates stay: they are the record's identity (see RecordCoordinates.origin).
-                return KafkaOutgoingRecord(
-                    topic: topic, key: record.key, value: record.value,
-                    headers: record.headers.filter { !Self.droppedHeaders.contains($0.name) })
+                return redriven
             }
             for result in await producer.send(outgoing) {
                 _ = try result.get()

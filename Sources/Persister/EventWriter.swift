@@ -44,6 +44,6 @@ struct EventWriter: Sendable {
 extension EventRow {
     /// The trace id of the record's `traceparent` header, when it carries a valid one.
     var traceID: String? {
-        record.lastHeader(RecordHeaderName.traceparent).flatMap(TraceParent.traceID)
+        record.headers.lastValue(named: RecordHeaderName.traceparent).flatMap(TraceParent.traceID)
     }
 }

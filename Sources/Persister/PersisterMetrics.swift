@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import PersisterCore
 import Prometheus
@@ -24,7 +25,7 @@ struct PersisterMetrics: Sendable {
     private let deadLetterCounters = MetricCache<Counter>()
 
     private final class PendingRecords: Sendable {
-        let state = Mutex<(oldest: [SourcePartition: Int64], assignment: Set<SourcePartition>)>(([:], []))
+        let state = Mutex<(oldest: [TopicPartition: Int64], assignment: Set<TopicPartition>)>(([:], []))
     }
 
     private final class CommittedOffsets: Sendable {
@@ -62,7 +63,7 @@ struct PersisterMetrics: Sendable {
                 "persister", "database_retries", unit: "total", help: "Batch writes retried after a transient failure"))
     }
 
-    func notePending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
+    func notePending(oldestByPartition: [TopicPartition: Int64], assignment: Set<TopicPartition>) {
         pending.state.withLock { $0 = (oldestByPartition, assignment) }
     }
 

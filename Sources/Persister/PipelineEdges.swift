@@ -12,24 +12,15 @@ struct KafkaRecordSource: RecordSource {
     let schemas: SchemaRegistry?
 
     func poll(maxRecords: Int, timeout: Duration) async throws -> [SourceRecord] {
-        try await consumer.poll(maxRecords: maxRecords, timeout: timeout).map { record in
-            SourceRecord(
-                topic: record.topic, partition: record.partition, offset: record.offset, key: record.key,
-                value: record.value, headers: record.headers, timestampMilliseconds: record.timestampMilliseconds,
-                decodingWith: schemas)
+        try await consumer.poll(maxRecords: maxRecords, timeout: timeout).map {
+            SourceRecord($0, decodingWith: schemas)
         }
     }
 
-    var assignment: Set<SourcePartition> {
-        Set(consumer.assignment.map { SourcePartition(topic: $0.topic, partition: $0.partition) })
-    }
+    var assignment: Set<TopicPartition> { consumer.assignment }
 
-    func commit(_ offsets: [SourcePartition: Int64]) async throws {
-        var partitions: [TopicPartition: Int64] = [:]
-        for (partition, offset) in offsets {
-            partitions[TopicPartition(topic: partition.topic, partition: partition.partition)] = offset
-        }
-        try await consumer.commit(partitions)
+    func commit(_ offsets: [TopicPartition: Int64]) async throws {
+        try await consumer.commit(offsets)
     }
 
     func pause() async { await consumer.pause() }
@@ -82,11 +73,8 @@ struct KafkaDeadLetterSink: DeadLetterSink {
     let topic: String
     let maxBytes: Int
 
-    func send(_ letters: [DeadLetter]) async -> [DeadLetterDelivery] {
-        let records = letters.map {
-            KafkaOutgoingRecord(topic: topic, key: $0.key, value: $0.value, headers: $0.headers)
-        }
-        return await producer.send(records).map { result in
+    func send(_ letters: [OutgoingRecord]) async -> [DeadLetterDelivery] {
+        await producer.send(letters).map { result in
             switch result {
             case .success: .delivered
             case .failure(let error) where error.code == .messageTooLarge: .tooLarge
@@ -117,7 +105,7 @@ extension PersisterMetrics: PipelineMetrics {
     func duplicatesSkipped(_ count: Int) { duplicates.increment(by: Int64(count)) }
     func databaseRetried() { databaseRetries.increment() }
     func assignedPartitions(_ count: Int) { assignedPartitions.set(Int64(count)) }
-    func pending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
+    func pending(oldestByPartition: [TopicPartition: Int64], assignment: Set<TopicPartition>) {
         notePending(oldestByPartition: oldestByPartition, assignment: assignment)
     }
 

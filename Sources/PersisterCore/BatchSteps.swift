@@ -175,10 +175,8 @@ public func deliverDeadLetters(
     var cause: String?
     while !pending.isEmpty {
         let letters = pending.map { entry in
-            let record = entry.reject.record
-            return DeadLetter(
-                key: record.key, value: record.value, headers: record.headers, rejection: entry.reject.rejection,
-                origin: record.origin, maxBytes: entry.maxBytes)
+            entry.reject.record.consumed.deadLetter(
+                to: sink.topic, rejection: entry.reject.rejection, maxBytes: entry.maxBytes)
         }
         let deliveries = await sink.send(letters)
         var cutSmaller: [(reject: RejectedRecord, maxBytes: Int)] = []

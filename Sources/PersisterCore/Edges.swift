@@ -1,99 +1,52 @@
 import EventModel
 
-/// A partition of a topic, as the pipeline sees it.
-public struct SourcePartition: Sendable, Hashable, CustomStringConvertible {
-    public let topic: String
-    public let partition: Int32
-
-    public init(topic: String, partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public var description: String { "\(topic)[\(partition)]" }
-}
-
-/// A record read from the broker: what the pipeline needs of it, without the broker's client.
+/// A record read from the broker, with what the pipeline adds to it: its size and, once decoded,
+/// its event or rejection.
 ///
 /// Records are copied between the poll, the batches and the rows many times per event, so the
 /// fields live in one shared, immutable box: a copy is one reference count, not one per field.
 public struct SourceRecord: Sendable {
     private final class Storage: Sendable {
-        let topic: String
-        let partition: Int32
-        let offset: Int64
-        let key: [UInt8]?
-        let value: [UInt8]
-        let headers: [(name: String, value: [UInt8])]
-        let timestampMilliseconds: Int64?
+        let consumed: ConsumedRecord
         let byteCount: Int
         let decoded: Result<EventEnvelope, RecordRejection>?
         let isDecoded: Bool
 
-        init(
-            topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
-            headers: [(name: String, value: [UInt8])], timestampMilliseconds: Int64?,
-            decoded: Result<EventEnvelope, RecordRejection>?
-        ) {
-            self.topic = topic
-            self.partition = partition
-            self.offset = offset
-            self.key = key
-            self.value = value
-            self.headers = headers
-            self.timestampMilliseconds = timestampMilliseconds
+        init(_ consumed: ConsumedRecord, decoded: Result<EventEnvelope, RecordRejection>?) {
+            self.consumed = consumed
             self.decoded = decoded
             isDecoded = decoded != nil
-            byteCount = (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+            byteCount =
+                (consumed.key?.count ?? 0) + consumed.value.count
+                + consumed.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
         }
     }
 
     private let storage: Storage
 
-    public init(
-        topic: String,
-        partition: Int32,
-        offset: Int64,
-        key: [UInt8]?,
-        value: [UInt8],
-        headers: [(name: String, value: [UInt8])] = [],
-        timestampMilliseconds: Int64? = nil
-    ) {
-        storage = Storage(
-            topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
-            timestampMilliseconds: timestampMilliseconds, decoded: nil)
+    /// A record not decoded yet: the driver decodes it.
+    public init(_ consumed: ConsumedRecord) {
+        storage = Storage(consumed, decoded: nil)
     }
 
     /// A record decoded (and checked against `schemas`) as it is made: what a source that knows
     /// the contracts hands the pipeline, saving `decoding(schemas:)` a second copy.
-    public init(
-        topic: String,
-        partition: Int32,
-        offset: Int64,
-        key: [UInt8]?,
-        value: [UInt8],
-        headers: [(name: String, value: [UInt8])],
-        timestampMilliseconds: Int64?,
-        decodingWith schemas: SchemaRegistry?
-    ) {
-        let origin = RecordCoordinates.origin(topic: topic, partition: partition, offset: offset, headers: headers)
-        let decoded = Self.decode(
-            value: value, key: key, origin: origin, timestampMilliseconds: timestampMilliseconds, schemas: schemas)
-        storage = Storage(
-            topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
-            timestampMilliseconds: timestampMilliseconds, decoded: decoded)
+    public init(_ consumed: ConsumedRecord, decodingWith schemas: SchemaRegistry?) {
+        storage = Storage(consumed, decoded: Self.decode(consumed, schemas: schemas))
     }
 
-    public var topic: String { storage.topic }
-    public var partition: Int32 { storage.partition }
-    public var offset: Int64 { storage.offset }
-    public var key: [UInt8]? { storage.key }
-    public var value: [UInt8] { storage.value }
-    public var headers: [(name: String, value: [UInt8])] { storage.headers }
+    /// The record as the broker handed it over.
+    public var consumed: ConsumedRecord { storage.consumed }
+    public var topic: String { storage.consumed.topic }
+    public var partition: Int32 { storage.consumed.partition }
+    public var offset: Int64 { storage.consumed.offset }
+    public var key: [UInt8]? { storage.consumed.key }
+    public var value: [UInt8] { storage.consumed.value }
+    public var headers: [RecordHeader] { storage.consumed.headers }
     /// The record's timestamp in milliseconds since the epoch, when it has one.
-    public var timestampMilliseconds: Int64? { storage.timestampMilliseconds }
+    public var timestampMilliseconds: Int64? { storage.consumed.timestampMilliseconds }
 
-    public var sourcePartition: SourcePartition { SourcePartition(topic: topic, partition: partition) }
+    public var topicPartition: TopicPartition { storage.consumed.topicPartition }
 
     /// The record decoded (and checked against the contracts) as soon as it was polled, so a batch
     /// reaches its database connection ready to write; `nil` until then.
@@ -104,19 +57,16 @@ public struct SourceRecord: Sendable {
 
     /// Decodes the record and checks it against `schemas`.
     func decode(schemas: SchemaRegistry?) -> Result<EventEnvelope, RecordRejection> {
-        Self.decode(
-            value: value, key: key, origin: origin, timestampMilliseconds: timestampMilliseconds, schemas: schemas)
+        Self.decode(storage.consumed, schemas: schemas)
     }
 
     private static func decode(
-        value: [UInt8],
-        key: [UInt8]?,
-        origin: RecordCoordinates,
-        timestampMilliseconds: Int64?,
+        _ record: ConsumedRecord,
         schemas: SchemaRegistry?
     ) -> Result<EventEnvelope, RecordRejection> {
         let decoded = ConsumedRecordDecoder.decode(
-            value: value, key: key, coordinates: origin, recordTimestampMilliseconds: timestampMilliseconds)
+            value: record.value, key: record.key, coordinates: record.origin,
+            recordTimestampMilliseconds: record.timestampMilliseconds)
         switch decoded {
         case .success(let event):
             if let rejection = schemas?.rejection(for: event.envelope) { return .failure(rejection) }
@@ -128,30 +78,14 @@ public struct SourceRecord: Sendable {
 
     /// The record with `decoded` filled in.
     public func decoding(schemas: SchemaRegistry?) -> SourceRecord {
-        SourceRecord(
-            topic: topic, partition: partition, offset: offset, key: key, value: value, headers: headers,
-            timestampMilliseconds: timestampMilliseconds, decodingWith: schemas)
+        SourceRecord(storage.consumed, decodingWith: schemas)
     }
 
     /// What the record weighs in a batch: key, value and headers.
     public var byteCount: Int { storage.byteCount }
 
-    /// The value of the last header named `name` (the one a map of the headers would keep).
-    public func lastHeader(_ name: String) -> [UInt8]? {
-        let headers = storage.headers
-        // Bytes, not `==`: header names are ASCII, and String's equality checks Unicode equivalence.
-        let length = name.utf8.count
-        for index in headers.indices.reversed() {
-            let candidate = headers[index].name.utf8
-            if candidate.count == length, candidate.elementsEqual(name.utf8) { return headers[index].value }
-        }
-        return nil
-    }
-
     /// Where the record was first produced (a redriven dead letter keeps its original coordinates).
-    public var origin: RecordCoordinates {
-        RecordCoordinates.origin(topic: topic, partition: partition, offset: offset, headers: headers)
-    }
+    public var origin: RecordCoordinates { storage.consumed.origin }
 }
 
 /// One event ready to become a row, with where it was read from.
@@ -179,13 +113,13 @@ public struct RejectedRecord: Sendable {
 /// The broker side the records come from and the offsets go to (a consumer group member).
 public protocol RecordSource: Sendable {
     /// Waits up to `timeout` for up to `maxRecords` records. A thrown error means the source
-    /// cannot be used any more. Records may come decoded (`SourceRecord(…, decodingWith:)`);
+    /// cannot be used any more. Records may come decoded (`SourceRecord(_:decodingWith:)`);
     /// the driver decodes the others.
     func poll(maxRecords: Int, timeout: Duration) async throws -> [SourceRecord]
     /// The partitions this member owns now; it changes only during `poll`.
-    var assignment: Set<SourcePartition> { get }
+    var assignment: Set<TopicPartition> { get }
     /// Commits next offsets (last processed offset + 1).
-    func commit(_ offsets: [SourcePartition: Int64]) async throws
+    func commit(_ offsets: [TopicPartition: Int64]) async throws
     /// Stops fetching from every partition, including those assigned later, while polls go on.
     func pause() async
     func resume() async
@@ -223,10 +157,12 @@ public enum DeadLetterDelivery: Sendable, Equatable {
 
 /// The dead-letter topic.
 public protocol DeadLetterSink: Sendable {
+    /// The dead-letter topic's name, where the copies are addressed.
+    var topic: String { get }
     /// The largest copy the sink may send, in bytes.
     var maxBytes: Int { get }
     /// Sends the copies and waits for each one's answer; the results are in the same order.
-    func send(_ letters: [DeadLetter]) async -> [DeadLetterDelivery]
+    func send(_ letters: [OutgoingRecord]) async -> [DeadLetterDelivery]
 }
 
 /// What the pipeline reports; the persister turns it into Prometheus metrics.
@@ -242,9 +178,9 @@ public protocol PipelineMetrics: Sendable {
     func committed(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64])
     /// The oldest record consumed but not committed, per assigned partition (milliseconds since the
     /// epoch; absent: nothing pending), after every step of the pipeline.
-    func pending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>)
+    func pending(oldestByPartition: [TopicPartition: Int64], assignment: Set<TopicPartition>)
 }
 
 extension PipelineMetrics {
-    public func pending(oldestByPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {}
+    public func pending(oldestByPartition: [TopicPartition: Int64], assignment: Set<TopicPartition>) {}
 }

@@ -200,7 +200,7 @@ public struct PipelineDriver<Source: RecordSource, Writer: RowWriter, Sink: Dead
         }
     }
 
-    private func commit(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64]) async -> Event {
+    private func commit(_ offsets: [TopicPartition: Int64], eventTimestamps: [Int64]) async -> Event {
         do {
             try await source.commit(offsets)
             metrics.committed(offsets, eventTimestamps: eventTimestamps)

@@ -1,3 +1,5 @@
+import EventModel
+
 /// The consumer pipeline as a state machine: events in, actions out, no I/O and no clock of its
 /// own (the time comes with the events that need it). `PipelineDriver` performs the actions and
 /// feeds back what came of them; it is the machine's only owner, so no lock guards it.
@@ -28,7 +30,7 @@ public struct PipelineStateMachine: Sendable {
     }
 
     public enum Event: Sendable {
-        case polled([SourceRecord], assignment: Set<SourcePartition>, at: ContinuousClock.Instant)
+        case polled([SourceRecord], assignment: Set<TopicPartition>, at: ContinuousClock.Instant)
         case pollFailed(String)
         case written(BatchID, BatchWriteResult)
         /// The dead letters the topic did not take (empty: all were delivered or skipped).
@@ -46,7 +48,7 @@ public struct PipelineStateMachine: Sendable {
         case scheduleRetry(BatchID, delay: Duration, attempt: Int, cause: Outage)
         case pause
         case resume
-        case commit([SourcePartition: Int64], eventTimestamps: [Int64])
+        case commit([TopicPartition: Int64], eventTimestamps: [Int64])
         /// Records that cannot become rows, not dead-lettered because this run does not send any.
         case skipRejected(count: Int)
         /// Stopping began: writes still running after a grace period are to be cut off.
@@ -84,20 +86,20 @@ public struct PipelineStateMachine: Sendable {
         var stage: Stage
         var eventTimestamps: [Int64] = []
         /// The next offset to commit per partition: the highest offset in the batch + 1.
-        let nextOffsets: [SourcePartition: Int64]
+        let nextOffsets: [TopicPartition: Int64]
         /// The oldest record timestamp (milliseconds) per partition, for the lag gauge.
-        let oldestTimestamps: [SourcePartition: Int64]
+        let oldestTimestamps: [TopicPartition: Int64]
 
         /// Reads the records once: the machine asks for their offsets and ages many times.
         init(id: BatchID, records: [SourceRecord], stage: Stage) {
             self.id = id
             self.records = records
             self.stage = stage
-            var offsets: [SourcePartition: Int64] = [:]
-            var oldest: [SourcePartition: Int64] = [:]
+            var offsets: [TopicPartition: Int64] = [:]
+            var oldest: [TopicPartition: Int64] = [:]
             // A poll brings runs of records of one partition: the dictionaries are touched once a run.
-            var run: (partition: SourcePartition, next: Int64, oldest: Int64?)?
-            func close(_ run: (partition: SourcePartition, next: Int64, oldest: Int64?)) {
+            var run: (partition: TopicPartition, next: Int64, oldest: Int64?)?
+            func close(_ run: (partition: TopicPartition, next: Int64, oldest: Int64?)) {
                 offsets[run.partition] = max(offsets[run.partition] ?? 0, run.next)
                 if let time = run.oldest { oldest[run.partition] = min(oldest[run.partition] ?? time, time) }
             }
@@ -111,7 +113,7 @@ public struct PipelineStateMachine: Sendable {
                     run = current
                 } else {
                     if let run { close(run) }
-                    run = (record.sourcePartition, record.offset + 1, time)
+                    run = (record.topicPartition, record.offset + 1, time)
                 }
             }
             if let run { close(run) }
@@ -125,7 +127,7 @@ public struct PipelineStateMachine: Sendable {
     private var batches: [Batch] = []
     /// Records polled but not yet in a batch: a poll may bring more than one batch holds.
     private var carriedOver: [SourceRecord] = []
-    private var assignment: Set<SourcePartition> = []
+    private var assignment: Set<TopicPartition> = []
     private var freeLanes: [Int]
     /// Batches waiting for the database or the dead-letter topic to come back; the partitions are
     /// paused while there is any, so no more records pile up.
@@ -141,9 +143,9 @@ public struct PipelineStateMachine: Sendable {
 
     /// Per assigned partition, the record timestamp (milliseconds) of the oldest record consumed but
     /// not yet committed; a partition with nothing pending is absent. What `lag_seconds` reports.
-    public var oldestPending: (byPartition: [SourcePartition: Int64], assignment: Set<SourcePartition>) {
-        var oldest: [SourcePartition: Int64] = [:]
-        func note(_ partition: SourcePartition, _ time: Int64) {
+    public var oldestPending: (byPartition: [TopicPartition: Int64], assignment: Set<TopicPartition>) {
+        var oldest: [TopicPartition: Int64] = [:]
+        func note(_ partition: TopicPartition, _ time: Int64) {
             guard assignment.contains(partition) else { return }
             oldest[partition] = min(oldest[partition] ?? time, time)
         }
@@ -152,7 +154,7 @@ public struct PipelineStateMachine: Sendable {
             for (partition, time) in batch.oldestTimestamps { note(partition, time) }
         }
         for record in carriedOver {
-            if let time = record.timestampMilliseconds { note(record.sourcePartition, time) }
+            if let time = record.timestampMilliseconds { note(record.topicPartition, time) }
         }
         return (oldest, assignment)
     }
@@ -198,14 +200,14 @@ public struct PipelineStateMachine: Sendable {
     /// is finished.
     private mutating func polled(
         _ records: [SourceRecord],
-        assignment newAssignment: Set<SourcePartition>,
+        assignment newAssignment: Set<TopicPartition>,
         at now: ContinuousClock.Instant
     ) -> Action? {
         pollInFlight = false
         if newAssignment != assignment {
             assignment = newAssignment
             // Their new owner reads these again from the last commit.
-            carriedOver.removeAll { !assignment.contains($0.sourcePartition) }
+            carriedOver.removeAll { !assignment.contains($0.topicPartition) }
         }
         guard !stopping else { return nil }
         carriedOver += records
@@ -337,7 +339,7 @@ public struct PipelineStateMachine: Sendable {
         guard finishedCount > 0 else { return nil }
         let committable = batches.prefix(finishedCount)
         batches.removeFirst(finishedCount)
-        var offsets: [SourcePartition: Int64] = [:]
+        var offsets: [TopicPartition: Int64] = [:]
         for batch in committable {
             offsets.merge(batch.nextOffsets.filter { assignment.contains($0.key) }, uniquingKeysWith: max)
         }

@@ -1,3 +1,4 @@
+import EventModel
 import Tracing
 
 /// The pipeline's spans. A batch holds records of many traces, so its span starts a trace of its
@@ -47,7 +48,7 @@ public struct PipelineTracing: Sendable {
 /// name wins, as when Kafka headers are read as a map.
 struct RecordHeaderExtractor: Extractor {
     func extract(key: String, from record: SourceRecord) -> String? {
-        record.lastHeader(key).map { String(decoding: $0, as: UTF8.self) }
+        record.headers.lastValue(named: key).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

@@ -18,13 +18,11 @@ struct ConsumedRecordFuzzTests {
         var cases = 0
         var accepted = 0
         while ContinuousClock.now < deadline {
-            let record = RandomRecord.make(using: &random)
             cases += 1
-            let origin = RecordCoordinates.origin(
-                topic: "events", partition: 1, offset: Int64(cases), headers: record.headers)
+            let record = RandomRecord.make(offset: Int64(cases), using: &random)
             switch ConsumedRecordDecoder.decode(
-                value: record.value, key: record.key, coordinates: origin,
-                recordTimestampMilliseconds: record.timestamp)
+                value: record.value, key: record.key, coordinates: record.origin,
+                recordTimestampMilliseconds: record.timestampMilliseconds)
             {
             case .success(let decoded):
                 accepted += 1
@@ -35,9 +33,7 @@ struct ConsumedRecordFuzzTests {
                 #expect((try? again.get()) != nil, "seed \(seed), case \(cases)")
             case .failure(let rejection):
                 let maxBytes = Int.random(in: DeadLetter.minimumBudget...2_000_000, using: &random)
-                let copy = DeadLetter(
-                    key: record.key, value: record.value, headers: record.headers, rejection: rejection,
-                    origin: origin, maxBytes: maxBytes)
+                let copy = record.deadLetter(to: "events.dlq", rejection: rejection, maxBytes: maxBytes)
                 let size =
                     (copy.key?.count ?? 0) + copy.value.count
                     + copy.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
@@ -77,9 +73,8 @@ enum RandomRecord {
         String(repeating: "[", count: 300), String(repeating: "9", count: 2000),
     ]
 
-    static func make<R: RandomNumberGenerator>(using random: inout R) -> (
-        key: [UInt8]?, value: [UInt8], headers: [(name: String, value: [UInt8])], timestamp: Int64?
-    ) {
+    /// A record read at `offset` of partition 1 of "events".
+    static func make<R: RandomNumberGenerator>(offset: Int64, using random: inout R) -> ConsumedRecord {
         var value: [UInt8]
         if Int.random(in: 0..<10, using: &random) == 0 {
             value = (0..<Int.random(in: 0...512, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -98,19 +93,21 @@ enum RandomRecord {
         let key: [UInt8]? =
             Bool.random(using: &random)
             ? nil : (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-        var headers: [(name: String, value: [UInt8])] = []
+        var headers: [RecordHeader] = []
         for _ in 0..<Int.random(in: 0...4, using: &random) {
             let names = [
                 "dlq-original-topic", "dlq-original-partition", "dlq-original-offset", "dlq-reason", "traceparent", "",
             ]
             let texts = ["-1", "99999999999999999999", "0", "events", "\u{0}", "2147483648", ""]
             headers.append(
-                (names.randomElement(using: &random)!, Array(texts.randomElement(using: &random)!.utf8)))
+                RecordHeader(names.randomElement(using: &random)!, Array(texts.randomElement(using: &random)!.utf8)))
         }
         let timestamps: [Int64?] = [
             nil, .max, .min, 0, -1, 253_402_300_799_999, 253_402_300_800_000,
             Int64.random(in: .min ... .max, using: &random),
         ]
-        return (key, value, headers, timestamps.randomElement(using: &random)!)
+        return ConsumedRecord(
+            topic: "events", partition: 1, offset: offset, key: key, value: value, headers: headers,
+            timestampMilliseconds: timestamps.randomElement(using: &random)!)
     }
 }

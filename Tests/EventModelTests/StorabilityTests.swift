@@ -90,14 +90,15 @@ struct StorabilityTests {
     func legacyIdentitySurvivesRedrive() throws {
         let value = Array(
             #"{"event_type":"task.updated","version":"1","timestamp":"2025-01-16T10:00:00Z","data":{}}"#.utf8)
-        let first = RecordCoordinates.origin(topic: "events", partition: 2, offset: 41, headers: [])
-        let redriven = RecordCoordinates.origin(
-            topic: "events", partition: 0, offset: 977,
+        let first = ConsumedRecord(topic: "events", partition: 2, offset: 41, key: nil, value: value).origin
+        let redriven = ConsumedRecord(
+            topic: "events", partition: 0, offset: 977, key: nil, value: value,
             headers: [
-                (RecordHeaderName.dlqOriginalTopic, Array("events".utf8)),
-                (RecordHeaderName.dlqOriginalPartition, Array("2".utf8)),
-                (RecordHeaderName.dlqOriginalOffset, Array("41".utf8)),
-            ])
+                RecordHeader(RecordHeaderName.dlqOriginalTopic, Array("events".utf8)),
+                RecordHeader(RecordHeaderName.dlqOriginalPartition, Array("2".utf8)),
+                RecordHeader(RecordHeaderName.dlqOriginalOffset, Array("41".utf8)),
+            ]
+        ).origin
         #expect(first == redriven)
         let decode = { (coordinates: RecordCoordinates) in
             try ConsumedRecordDecoder.decode(

@@ -139,10 +139,10 @@ struct GatewayHTTPTests {
         let record = try #require(
             try await TestEnvironment.readTopic(harness.topic, brokers: harness.brokers, count: 1).first)
         #expect(record.key == Array(id.utf8))
-        #expect(record.header("event-id") == Array(id.utf8))
-        #expect(record.header("event-type") == Array("task.created".utf8))
-        #expect(record.header("content-type") == Array("application/json".utf8))
-        #expect(record.header("traceparent") == Array(traceparent.utf8))
+        #expect(record.headers.lastValue(named: "event-id") == Array(id.utf8))
+        #expect(record.headers.lastValue(named: "event-type") == Array("task.created".utf8))
+        #expect(record.headers.lastValue(named: "content-type") == Array("application/json".utf8))
+        #expect(record.headers.lastValue(named: "traceparent") == Array(traceparent.utf8))
         let value = try #require(try JSONSerialization.jsonObject(with: Data(record.value)) as? [String: Any])
         #expect(value["severity"] as? String == "info")
         #expect(value["event_version"] as? String == "1")
@@ -170,7 +170,7 @@ struct GatewayHTTPTests {
         for entity in 0..<3 {
             let expected = ids.enumerated().filter { $0.offset % 3 == entity }.map(\.element)
             let received = records.filter { $0.key == Array("entity-\(entity)".utf8) }.sorted { $0.offset < $1.offset }
-                .compactMap { $0.header("event-id").map { String(decoding: $0, as: UTF8.self) } }
+                .compactMap { $0.headers.lastValue(named: "event-id").map { String(decoding: $0, as: UTF8.self) } }
             #expect(received == expected)
         }
     }

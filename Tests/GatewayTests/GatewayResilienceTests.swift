@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -113,7 +114,8 @@ struct GatewayResilienceTests {
         let acceptedIDs = Set(load.accepted.withLock { $0 })
         #expect(acceptedIDs.count > 50)
         let records = try await TestEnvironment.readTopic(topic, brokers: brokers, count: acceptedIDs.count)
-        let stored = Set(records.compactMap { $0.header("event-id").map { String(decoding: $0, as: UTF8.self) } })
+        let stored = Set(
+            records.compactMap { $0.headers.lastValue(named: "event-id").map { String(decoding: $0, as: UTF8.self) } })
         #expect(acceptedIDs.subtracting(stored).isEmpty)
     }
 }

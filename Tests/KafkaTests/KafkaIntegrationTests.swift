@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import Kafka
 import TestSupport
@@ -25,11 +26,11 @@ struct KafkaIntegrationTests {
         return configuration
     }
 
-    func records(topic: String, count: Int, from start: Int = 0) -> [KafkaOutgoingRecord] {
+    func records(topic: String, count: Int, from start: Int = 0) -> [OutgoingRecord] {
         (start..<start + count).map { index in
-            KafkaOutgoingRecord(
+            OutgoingRecord(
                 topic: topic, key: Array("key-\(index % 17)".utf8), value: Array("value-\(index)".utf8),
-                headers: [("index", Array(String(index).utf8))])
+                headers: [RecordHeader("index", Array(String(index).utf8))])
         }
     }
 
@@ -48,7 +49,7 @@ struct KafkaIntegrationTests {
         }
     }
 
-    func nextOffsets(_ records: [KafkaRecord]) -> [TopicPartition: Int64] {
+    func nextOffsets(_ records: [ConsumedRecord]) -> [TopicPartition: Int64] {
         var offsets: [TopicPartition: Int64] = [:]
         for record in records {
             offsets[record.topicPartition] = max(offsets[record.topicPartition] ?? 0, record.offset + 1)
@@ -74,8 +75,8 @@ struct KafkaIntegrationTests {
         let topic = try await TestEnvironment.makeTopic("single", partitions: 1, brokers: brokers)
         let producer = try producer()
         let report = try await producer.send(
-            KafkaOutgoingRecord(
-                topic: topic, key: Array("k".utf8), value: Array("v".utf8), headers: [("h", [1, 2, 3])]))
+            OutgoingRecord(
+                topic: topic, key: Array("k".utf8), value: Array("v".utf8), headers: [RecordHeader("h", [1, 2, 3])]))
         #expect(report.topic == topic)
         #expect(report.offset >= 0)
         await producer.close()
@@ -83,7 +84,7 @@ struct KafkaIntegrationTests {
         let consumer = try KafkaConsumer(
             configuration: consumerConfiguration(group: TestEnvironment.uniqueName("g")), topics: [topic],
             logger: logger)
-        var received: [KafkaRecord] = []
+        var received: [ConsumedRecord] = []
         _ = await TestEnvironment.eventually(timeout: .seconds(30)) {
             received += (try? await consumer.poll(maxRecords: 10, timeout: .milliseconds(500))) ?? []
             return !received.isEmpty
@@ -92,7 +93,7 @@ struct KafkaIntegrationTests {
         let record = try #require(received.first)
         #expect(record.key == Array("k".utf8))
         #expect(record.value == Array("v".utf8))
-        #expect(record.header("h") == [1, 2, 3])
+        #expect(record.headers == [RecordHeader("h", [1, 2, 3])])
         #expect(record.timestampMilliseconds != nil)
     }
 
@@ -104,7 +105,7 @@ struct KafkaIntegrationTests {
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         let started = ContinuousClock.now
         await #expect(throws: KafkaError.self) {
-            try await producer.send(KafkaOutgoingRecord(topic: "nowhere", key: nil, value: [1]))
+            try await producer.send(OutgoingRecord(topic: "nowhere", key: nil, value: [1]))
         }
         #expect(ContinuousClock.now - started < .seconds(5))
         await producer.close()

@@ -110,6 +110,7 @@ struct BatchStepsTests {
             [big], to: sink, metrics: NoMetrics(), logger: Logger(label: "tests"))
         #expect(undelivered.isEmpty)
         #expect(sink.delivered.count == 1)
+        #expect(sink.delivered.first?.topic == sink.topic)
         #expect((sink.delivered.first?.value.count ?? 0) <= 300_000)
 
         let refusing = FakeDeadLetters()

@@ -18,7 +18,7 @@ enum Records {
     }
 
     static func record(partition: Int32 = 0, offset: Int64, value: [UInt8]) -> SourceRecord {
-        SourceRecord(topic: topic, partition: partition, offset: offset, key: nil, value: value)
+        SourceRecord(ConsumedRecord(topic: topic, partition: partition, offset: offset, key: nil, value: value))
     }
 
     /// `count` good events on `partition`, from offset `from`.
@@ -26,8 +26,8 @@ enum Records {
         (0..<count).map { record(partition: partition, offset: from + Int64($0), value: event()) }
     }
 
-    static func partition(_ number: Int32) -> SourcePartition {
-        SourcePartition(topic: topic, partition: number)
+    static func partition(_ number: Int32) -> TopicPartition {
+        TopicPartition(topic: topic, partition: number)
     }
 }
 
@@ -36,11 +36,11 @@ enum Records {
 final class FakeSource: RecordSource {
     private struct State {
         var pending: [SourceRecord] = []
-        var assignment: Set<SourcePartition> = [Records.partition(0)]
+        var assignment: Set<TopicPartition> = [Records.partition(0)]
         var paused = false
         var pauses = 0
         var resumes = 0
-        var commits: [[SourcePartition: Int64]] = []
+        var commits: [[TopicPartition: Int64]] = []
         var violations: [String] = []
         var pollFailure: String?
     }
@@ -69,11 +69,11 @@ final class FakeSource: RecordSource {
         return records
     }
 
-    var assignment: Set<SourcePartition> { state.withLock { $0.assignment } }
+    var assignment: Set<TopicPartition> { state.withLock { $0.assignment } }
 
-    func commit(_ offsets: [SourcePartition: Int64]) async throws {
+    func commit(_ offsets: [TopicPartition: Int64]) async throws {
         let unsettled = all.filter { record in
-            guard let next = offsets[record.sourcePartition] else { return false }
+            guard let next = offsets[record.topicPartition] else { return false }
             return record.offset < next && !isSettled(record)
         }
         state.withLock { state in
@@ -99,14 +99,14 @@ final class FakeSource: RecordSource {
     }
 
     func failPolls(_ reason: String) { state.withLock { $0.pollFailure = reason } }
-    func assign(_ partitions: Set<SourcePartition>) { state.withLock { $0.assignment = partitions } }
-    var commits: [[SourcePartition: Int64]] { state.withLock { $0.commits } }
+    func assign(_ partitions: Set<TopicPartition>) { state.withLock { $0.assignment = partitions } }
+    var commits: [[TopicPartition: Int64]] { state.withLock { $0.commits } }
     var violations: [String] { state.withLock { $0.violations } }
     var pauseCount: Int { state.withLock { $0.pauses } }
     var resumeCount: Int { state.withLock { $0.resumes } }
 
     /// The highest committed next offset per partition.
-    var committed: [SourcePartition: Int64] {
+    var committed: [TopicPartition: Int64] {
         state.withLock { $0.commits.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: max) } }
     }
 }
@@ -204,15 +204,16 @@ final class FakeTable: RowWriter {
 /// The dead-letter topic; can be "down", and refuses copies over `largestAccepted` as too large.
 final class FakeDeadLetters: DeadLetterSink {
     private struct State {
-        var delivered: [DeadLetter] = []
+        var delivered: [OutgoingRecord] = []
         var down = false
         var largestAccepted = Int.max
     }
 
     private let state = Mutex(State())
+    let topic = "events.dlq"
     let maxBytes = 1_000_000
 
-    func send(_ letters: [DeadLetter]) async -> [DeadLetterDelivery] {
+    func send(_ letters: [OutgoingRecord]) async -> [DeadLetterDelivery] {
         state.withLock { state in
             letters.map { letter in
                 if state.down { return .unavailable("broker down") }
@@ -226,7 +227,7 @@ final class FakeDeadLetters: DeadLetterSink {
     func goDown() { state.withLock { $0.down = true } }
     func comeBack() { state.withLock { $0.down = false } }
     func acceptAtMost(_ bytes: Int) { state.withLock { $0.largestAccepted = bytes } }
-    var delivered: [DeadLetter] { state.withLock { $0.delivered } }
+    var delivered: [OutgoingRecord] { state.withLock { $0.delivered } }
 
     /// Whether a dead letter of the record at `offset` was delivered.
     func holds(partition: Int32, offset: Int64) -> Bool {
@@ -326,8 +327,8 @@ struct Pipeline {
 
     /// Whether every record is committed.
     var allCommitted: Bool {
-        let ends = source.all.reduce(into: [SourcePartition: Int64]()) {
-            $0[$1.sourcePartition] = max($0[$1.sourcePartition] ?? 0, $1.offset + 1)
+        let ends = source.all.reduce(into: [TopicPartition: Int64]()) {
+            $0[$1.topicPartition] = max($0[$1.topicPartition] ?? 0, $1.offset + 1)
         }
         return source.committed == ends
     }

@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import PersisterCore
 import Testing
@@ -208,7 +209,7 @@ extension [PipelineStateMachine.Action] {
         compactMap { if case .write(let id, let records, let lane, _) = $0 { (id, records.count, lane) } else { nil } }
     }
 
-    var commits: [[SourcePartition: Int64]] {
+    var commits: [[TopicPartition: Int64]] {
         compactMap { if case .commit(let offsets, _) = $0 { offsets } else { nil } }
     }
 

@@ -1,3 +1,4 @@
+import EventModel
 import InMemoryTracing
 import PersisterCore
 import Testing
@@ -8,10 +9,12 @@ struct PipelineTracingTests {
     /// A record carrying the in-memory tracer's form of a trace context.
     static func traced(offset: Int64, trace: String, value: [UInt8] = Records.event()) -> SourceRecord {
         SourceRecord(
-            topic: Records.topic, partition: 0, offset: offset, key: nil, value: value,
-            headers: [
-                (InMemoryTracer.traceIDKey, Array(trace.utf8)), (InMemoryTracer.spanIDKey, Array("span-\(trace)".utf8)),
-            ])
+            ConsumedRecord(
+                topic: Records.topic, partition: 0, offset: offset, key: nil, value: value,
+                headers: [
+                    RecordHeader(InMemoryTracer.traceIDKey, Array(trace.utf8)),
+                    RecordHeader(InMemoryTracer.spanIDKey, Array("span-\(trace)".utf8)),
+                ]))
     }
 
     @Test("a span per batch write, linked to each record's trace; the statements and dead-lettering are its children")

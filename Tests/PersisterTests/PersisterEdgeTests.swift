@@ -26,10 +26,11 @@ struct PersisterEdgeTests {
             harness.deadLetterTopic, brokers: harness.brokers, count: 1)
         let copy = try #require(deadLetters.first)
         #expect(copy.value.count < 1_000_000 && copy.value.count > 900_000)
-        #expect(copy.header(RecordHeaderName.dlqReason) == Array("invalid_json".utf8))
-        #expect(
-            copy.header(RecordHeaderName.dlqTruncated).map { String(decoding: $0, as: UTF8.self) }?.hasPrefix(
-                "value cut from 1500000") == true)
+        #expect(copy.headers.lastValue(named: RecordHeaderName.dlqReason) == Array("invalid_json".utf8))
+        let note = copy.headers.lastValue(named: RecordHeaderName.dlqTruncated).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        #expect(note?.hasPrefix("value cut from 1500000") == true)
         #expect(harness.stop(persister))
         await producer.close()
     }
@@ -39,17 +40,17 @@ struct PersisterEdgeTests {
         let harness = try await PersisterHarness.make(partitions: 1)
         let connection = try await harness.migrateWithPoisonRule()
         let producer = try harness.producer()
-        let original: [(String, [UInt8])] = [
-            (RecordHeaderName.dlqOriginalTopic, Array("legacy-origin".utf8)),
-            (RecordHeaderName.dlqOriginalPartition, Array("4".utf8)),
-            (RecordHeaderName.dlqOriginalOffset, Array("977".utf8)),
+        let original = [
+            RecordHeader(RecordHeaderName.dlqOriginalTopic, Array("legacy-origin".utf8)),
+            RecordHeader(RecordHeaderName.dlqOriginalPartition, Array("4".utf8)),
+            RecordHeader(RecordHeaderName.dlqOriginalOffset, Array("977".utf8)),
         ]
         let shared = UUID()
         let records = [
-            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.legacy(index: 1), headers: original),
-            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.legacy(index: 1), headers: original),
-            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(shared, type: "poison.row")),
-            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(shared, type: "task.created")),
+            OutgoingRecord(topic: harness.topic, key: nil, value: Events.legacy(index: 1), headers: original),
+            OutgoingRecord(topic: harness.topic, key: nil, value: Events.legacy(index: 1), headers: original),
+            OutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(shared, type: "poison.row")),
+            OutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(shared, type: "task.created")),
         ]
         for result in await producer.send(records) { _ = try result.get() }
         let persister = try harness.start()
@@ -195,8 +196,9 @@ struct PersisterContractTests {
         let deadLetters = try await TestEnvironment.readTopic(
             harness.deadLetterTopic, brokers: harness.brokers, count: 1)
         let copy = try #require(deadLetters.first)
-        #expect(copy.header(RecordHeaderName.dlqReason) == Array("schema_violation".utf8))
-        let error = copy.header(RecordHeaderName.dlqError).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(copy.headers.lastValue(named: RecordHeaderName.dlqReason) == Array("schema_violation".utf8))
+        let error =
+            copy.headers.lastValue(named: RecordHeaderName.dlqError).map { String(decoding: $0, as: UTF8.self) } ?? ""
         #expect(error.contains("/payload/task_id"))
         #expect(error.contains("/payload/priority"))
         #expect(harness.stop(persister))

@@ -124,7 +124,7 @@ struct PersisterHarness {
     /// Produces raw values to the topic and checks every one was acknowledged.
     func produce(_ values: [(key: String?, value: [UInt8])], using producer: KafkaProducer) async throws {
         let results = await producer.send(
-            values.map { KafkaOutgoingRecord(topic: topic, key: $0.key.map { Array($0.utf8) }, value: $0.value) })
+            values.map { OutgoingRecord(topic: topic, key: $0.key.map { Array($0.utf8) }, value: $0.value) })
         for result in results { _ = try result.get() }
     }
 

@@ -84,15 +84,17 @@ struct PersisterIntegrationTests {
 
         let deadLetters = try await TestEnvironment.readTopic(
             harness.deadLetterTopic, brokers: harness.brokers, count: 4)
-        let reasons = deadLetters.compactMap { $0.header("dlq-reason").map { String(decoding: $0, as: UTF8.self) } }
-            .sorted()
+        let reasons = deadLetters.compactMap {
+            $0.headers.lastValue(named: "dlq-reason").map { String(decoding: $0, as: UTF8.self) }
+        }
+        .sorted()
         #expect(reasons == ["database_rejected", "invalid_json", "validation_failed", "validation_failed"])
         let garbage = try #require(deadLetters.first { $0.key == Array("garbage".utf8) })
         #expect(garbage.value == [0xFF, 0xFE, 0x00, 0x01])
-        #expect(garbage.header("dlq-original-topic") == Array(harness.topic.utf8))
-        #expect(garbage.header("dlq-original-partition") == Array("0".utf8))
-        #expect(garbage.header("dlq-original-offset") == Array("51".utf8))
-        #expect(garbage.header("dlq-error")?.isEmpty == false)
+        #expect(garbage.headers.lastValue(named: "dlq-original-topic") == Array(harness.topic.utf8))
+        #expect(garbage.headers.lastValue(named: "dlq-original-partition") == Array("0".utf8))
+        #expect(garbage.headers.lastValue(named: "dlq-original-offset") == Array("51".utf8))
+        #expect(garbage.headers.lastValue(named: "dlq-error")?.isEmpty == false)
         #expect(harness.stop(persister))
         await producer.close()
     }
@@ -193,18 +195,21 @@ struct PersisterIntegrationTests {
         // A record dead-lettered by hand (as if rejected earlier) goes back to its topic and is persisted.
         let fixed = UUID()
         _ = try await producer.send(
-            KafkaOutgoingRecord(
+            OutgoingRecord(
                 topic: harness.deadLetterTopic, key: nil, value: Events.canonical(fixed),
                 headers: [
-                    ("dlq-reason", Array("database_rejected".utf8)), ("dlq-original-topic", Array(harness.topic.utf8)),
+                    RecordHeader("dlq-reason", Array("database_rejected".utf8)),
+                    RecordHeader("dlq-original-topic", Array(harness.topic.utf8)),
                 ]))
         // A legacy record keeps the identity of where it was first produced.
         _ = try await producer.send(
-            KafkaOutgoingRecord(
+            OutgoingRecord(
                 topic: harness.deadLetterTopic, key: nil, value: Events.legacy(index: 7),
                 headers: [
-                    ("dlq-reason", Array("database_rejected".utf8)), ("dlq-original-topic", Array(harness.topic.utf8)),
-                    ("dlq-original-partition", Array("0".utf8)), ("dlq-original-offset", Array("12345".utf8)),
+                    RecordHeader("dlq-reason", Array("database_rejected".utf8)),
+                    RecordHeader("dlq-original-topic", Array(harness.topic.utf8)),
+                    RecordHeader("dlq-original-partition", Array("0".utf8)),
+                    RecordHeader("dlq-original-offset", Array("12345".utf8)),
                 ]))
         try await Task.sleep(for: .milliseconds(50))
         let redrive = try harness.start(["dlq-redrive"])

@@ -15,13 +15,15 @@ struct PersisterObservabilityTests {
         let invalid = UUID()
         let plain = UUID()
         let records = [
-            KafkaOutgoingRecord(
+            OutgoingRecord(
                 topic: harness.topic, key: nil, value: Events.canonical(traced),
-                headers: [("traceparent", Array("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".utf8))]),
-            KafkaOutgoingRecord(
+                headers: [
+                    RecordHeader("traceparent", Array("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".utf8))
+                ]),
+            OutgoingRecord(
                 topic: harness.topic, key: nil, value: Events.canonical(invalid),
-                headers: [("traceparent", Array("00-XYZ-00f067aa0ba902b7-01".utf8))]),
-            KafkaOutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(plain)),
+                headers: [RecordHeader("traceparent", Array("00-XYZ-00f067aa0ba902b7-01".utf8))]),
+            OutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(plain)),
         ]
         for result in await producer.send(records) { _ = try result.get() }
         let persister = try harness.start()

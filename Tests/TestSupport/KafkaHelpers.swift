@@ -1,4 +1,5 @@
 import CRdKafka
+import EventModel
 import Kafka
 import Logging
 

@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import Kafka
 import Logging
@@ -63,12 +64,12 @@ public enum TestEnvironment {
         brokers: String,
         count: Int,
         timeout: Duration = .seconds(45)
-    ) async throws -> [KafkaRecord] {
+    ) async throws -> [ConsumedRecord] {
         var configuration = KafkaConsumerConfiguration(
             client: KafkaClientConfiguration(bootstrapServers: brokers), groupID: uniqueName("reader"))
         configuration.sessionTimeout = .seconds(6)
         let consumer = try KafkaConsumer(configuration: configuration, topics: [topic], logger: logger)
-        var records: [KafkaRecord] = []
+        var records: [ConsumedRecord] = []
         let deadline = ContinuousClock.now + timeout
         while records.count < count, ContinuousClock.now < deadline {
             records += try await consumer.poll(maxRecords: 1000, timeout: .milliseconds(300))

@@ -1,45 +1,19 @@
 import Foundation
 
-/// Names of the Kafka record headers of the contract.
-public enum RecordHeaderName {
-    public static let eventID = "event-id"
-    public static let eventType = "event-type"
-    public static let contentType = "content-type"
-    public static let traceparent = "traceparent"
-    public static let dlqReason = "dlq-reason"
-    public static let dlqError = "dlq-error"
-    public static let dlqOriginalTopic = "dlq-original-topic"
-    public static let dlqOriginalPartition = "dlq-original-partition"
-    public static let dlqOriginalOffset = "dlq-original-offset"
-    /// Set when the dead-letter copy had to be cut to fit the dead-letter topic; says what was cut.
-    public static let dlqTruncated = "dlq-truncated"
-}
-
-/// A record as it goes to Kafka, before a topic is chosen.
-public struct EventRecord: Sendable {
-    public var key: [UInt8]
-    public var value: [UInt8]
-    public var headers: [(name: String, value: [UInt8])]
-
-    public init(key: [UInt8], value: [UInt8], headers: [(name: String, value: [UInt8])]) {
-        self.key = key
-        self.value = value
-        self.headers = headers
-    }
-}
-
 extension AcceptedEvent {
-    /// The canonical record: key from `key` or `event_id`, the envelope as the value, and headers.
-    public func record(traceparent: String? = nil) -> EventRecord {
-        var headers: [(name: String, value: [UInt8])] = [
-            (RecordHeaderName.eventID, Array(envelope.eventID.canonicalString.utf8)),
-            (RecordHeaderName.eventType, Array(envelope.eventType.utf8)),
-            (RecordHeaderName.contentType, Array("application/json".utf8)),
+    /// The canonical record for `topic`: key from `key` or `event_id`, the envelope as the value,
+    /// and headers.
+    public func record(topic: String, traceparent: String? = nil) -> OutgoingRecord {
+        var headers = [
+            RecordHeader(RecordHeaderName.eventID, Array(envelope.eventID.canonicalString.utf8)),
+            RecordHeader(RecordHeaderName.eventType, Array(envelope.eventType.utf8)),
+            RecordHeader(RecordHeaderName.contentType, Array("application/json".utf8)),
         ]
         if let traceparent {
-            headers.append((RecordHeaderName.traceparent, Array(traceparent.utf8)))
+            headers.append(RecordHeader(RecordHeaderName.traceparent, Array(traceparent.utf8)))
         }
-        return EventRecord(key: Array(envelope.partitionKey.utf8), value: recordValue, headers: headers)
+        return OutgoingRecord(
+            topic: topic, key: Array(envelope.partitionKey.utf8), value: recordValue, headers: headers)
     }
 }
 
