@@ -69,13 +69,8 @@ final class PersisterLoop: Service, Sendable {
     }
 
     /// The broker's high watermarks as the consumer last saw them (no broker round trip).
-    func cachedHighWatermarks() -> [SourcePartition: Int64] {
-        guard let consumer = consumer.withLock({ $0 }) else { return [:] }
-        var watermarks: [SourcePartition: Int64] = [:]
-        for (partition, high) in consumer.cachedHighWatermarks() {
-            watermarks[SourcePartition(topic: partition.topic, partition: partition.partition)] = high
-        }
-        return watermarks
+    func cachedHighWatermarks() -> [TopicPartition: Int64] {
+        consumer.withLock { $0 }?.cachedHighWatermarks() ?? [:]
     }
 
     /// How long shutdown waits for writes in flight before cutting their connections.

@@ -29,7 +29,7 @@ struct PersisterMetrics: Sendable {
     }
 
     private final class CommittedOffsets: Sendable {
-        let next = Mutex<[SourcePartition: Int64]>([:])
+        let next = Mutex<[TopicPartition: Int64]>([:])
     }
 
     init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -67,7 +67,7 @@ struct PersisterMetrics: Sendable {
         pending.state.withLock { $0 = (oldestByPartition, assignment) }
     }
 
-    func noteCommitted(_ offsets: [SourcePartition: Int64]) {
+    func noteCommitted(_ offsets: [TopicPartition: Int64]) {
         committedOffsets.next.withLock { $0.merge(offsets, uniquingKeysWith: max) }
     }
 
@@ -76,7 +76,7 @@ struct PersisterMetrics: Sendable {
     /// `punk_persister_lag_records{topic,partition}`: the broker's high watermark (as last seen in
     /// a fetch) minus the offset this replica committed, where both are known. Called before each
     /// scrape.
-    func updateLag(highWatermarks: [SourcePartition: Int64] = [:], now: Date = Date()) {
+    func updateLag(highWatermarks: [TopicPartition: Int64] = [:], now: Date = Date()) {
         let (oldest, assignment) = pending.state.withLock { $0 }
         let committed = committedOffsets.next.withLock { next in
             // A partition that went to another replica may come back with a newer group offset.

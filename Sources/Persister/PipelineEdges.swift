@@ -109,7 +109,7 @@ extension PersisterMetrics: PipelineMetrics {
         notePending(oldestByPartition: oldestByPartition, assignment: assignment)
     }
 
-    func committed(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64]) {
+    func committed(_ offsets: [TopicPartition: Int64], eventTimestamps: [Int64]) {
         noteCommitted(offsets)
         let nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
         for timestamp in eventTimestamps where nowMicros >= timestamp {

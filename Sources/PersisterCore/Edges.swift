@@ -175,7 +175,7 @@ public protocol PipelineMetrics: Sendable {
     func assignedPartitions(_ count: Int)
     /// Called after a commit with the next offsets committed and the rows' event timestamps
     /// (microseconds since the epoch).
-    func committed(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64])
+    func committed(_ offsets: [TopicPartition: Int64], eventTimestamps: [Int64])
     /// The oldest record consumed but not committed, per assigned partition (milliseconds since the
     /// epoch; absent: nothing pending), after every step of the pipeline.
     func pending(oldestByPartition: [TopicPartition: Int64], assignment: Set<TopicPartition>)

@@ -251,7 +251,7 @@ struct NoMetrics: PipelineMetrics {
     func deadLettered(_ count: Int, reason: String) {}
     func databaseRetried() {}
     func assignedPartitions(_ count: Int) {}
-    func committed(_ offsets: [SourcePartition: Int64], eventTimestamps: [Int64]) {}
+    func committed(_ offsets: [TopicPartition: Int64], eventTimestamps: [Int64]) {}
 }
 
 /// A stop signal the test pulls.

@@ -1,3 +1,4 @@
+import EventModel
 import Foundation
 import PersisterCore
 import Prometheus
@@ -20,9 +21,9 @@ struct LagGaugeTests {
     @Test("lag in records: high watermark minus the committed offset, where both are known; never negative")
     func records() {
         let metrics = PersisterMetrics()
-        let p0 = SourcePartition(topic: Self.topic, partition: 0)
-        let p1 = SourcePartition(topic: Self.topic, partition: 1)
-        let p2 = SourcePartition(topic: Self.topic, partition: 2)
+        let p0 = TopicPartition(topic: Self.topic, partition: 0)
+        let p1 = TopicPartition(topic: Self.topic, partition: 1)
+        let p2 = TopicPartition(topic: Self.topic, partition: 2)
         metrics.notePending(oldestByPartition: [:], assignment: [p0, p1, p2])
         metrics.noteCommitted([p0: 40, p1: 10])
         metrics.noteCommitted([p0: 100])
@@ -36,8 +37,8 @@ struct LagGaugeTests {
     @Test("lag in seconds: the oldest pending record's age; 0 for a caught-up partition")
     func seconds() {
         let metrics = PersisterMetrics()
-        let p0 = SourcePartition(topic: Self.topic, partition: 0)
-        let p1 = SourcePartition(topic: Self.topic, partition: 1)
+        let p0 = TopicPartition(topic: Self.topic, partition: 0)
+        let p1 = TopicPartition(topic: Self.topic, partition: 1)
         let now = Date(timeIntervalSince1970: 1_000)
         metrics.notePending(oldestByPartition: [p0: 990_000], assignment: [p0, p1])
         metrics.updateLag(now: now)
