@@ -7,9 +7,9 @@
 #   2. POST /events/batch with 100 and with 1000 events per request            -> events/s
 #   3. POST /events with task.created v1 events (the starter contract's shape), to the gateway
 #      and to a second gateway with SCHEMA_DIR=schemas: what checking the contract costs
-#   4. POST /events, one event per request, to the gateway and to a third one with tracing on
-#      (every request sampled, spans exported over OTLP/HTTP to scripts/otlp-sink.py): what
-#      tracing costs, the pair run twice, alternating
+#   4. POST /events, one event per request, to the gateway and to two with tracing on (every
+#      request sampled, and one in ten), spans exported over OTLP/HTTP to scripts/otlp-sink.py:
+#      what tracing costs, the three run twice, alternating
 # while sampling the gateway's RSS every second.
 #
 # Environment: BENCH_DURATION (20s), BENCH_WARMUP (5s), BENCH_CONNECTIONS (64),
@@ -33,16 +33,18 @@ ceiling_port=18081
 contract_port=18082
 traced_port=18083
 sink_port=18084
+ratio_port=18085
 phases=${BENCH_PHASES:-all}
 
 gateway_pid=""
 contract_gateway_pid=""
 traced_gateway_pid=""
+ratio_gateway_pid=""
 sink_pid=""
 ceiling_pid=""
 sampler_pid=""
 stop_processes() {
-    stop_pid "$sampler_pid" "$gateway_pid" "$contract_gateway_pid" "$traced_gateway_pid" "$sink_pid" "$ceiling_pid"
+    stop_pid "$sampler_pid" "$gateway_pid" "$contract_gateway_pid" "$traced_gateway_pid" "$ratio_gateway_pid" "$sink_pid" "$ceiling_pid"
 }
 
 # `field "RESULT a=1 b=2" b` prints 2.
@@ -179,14 +181,21 @@ summarise_throughput() {
 
 # Step 4: the same requests to the gateway and to one with tracing on, twice, alternating.
 measure_tracing() {
-    log "starting the OTLP sink on 127.0.0.1:$sink_port and a gateway with tracing on on 127.0.0.1:$traced_port"
+    log "starting the OTLP sink on 127.0.0.1:$sink_port and gateways with tracing on 127.0.0.1:$traced_port (all sampled) and :$ratio_port (1 in 10)"
     python3 scripts/otlp-sink.py "$sink_port" >>"$log_dir/bench-otlp-sink.log" 2>&1 &
     sink_pid=$!
     start_gateway "$traced_port" "$log_dir/bench-traced-gateway.log" \
         OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_TRACES_SAMPLER=always_on
     traced_gateway_pid=$!
+    start_gateway "$ratio_port" "$log_dir/bench-ratio-gateway.log" \
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_TRACES_SAMPLER=parentbased_traceidratio \
+        OTEL_TRACES_SAMPLER_ARG=0.1
+    ratio_gateway_pid=$!
     wait_gateway "$traced_port" "gateway with tracing" "$log_dir/bench-traced-gateway.log"
+    wait_gateway "$ratio_port" "gateway with tracing, 1 in 10" "$log_dir/bench-ratio-gateway.log"
+    # tracing_results: off, all sampled, 1 in 10; then the same again.
     tracing_results=()
+    local round
     for round in 1 2; do
         run_wrk "gateway POST /events, tracing off, round $round ($connections connections)" \
             "http://127.0.0.1:$gateway_port" 0 "$connections"
@@ -194,26 +203,35 @@ measure_tracing() {
         run_wrk "gateway POST /events, tracing on (all sampled), round $round ($connections connections)" \
             "http://127.0.0.1:$traced_port" 0 "$connections"
         tracing_results+=("$result")
+        run_wrk "gateway POST /events, tracing on (1 in 10 sampled), round $round ($connections connections)" \
+            "http://127.0.0.1:$ratio_port" 0 "$connections"
+        tracing_results+=("$result")
     done
-    kill -0 "$traced_gateway_pid" 2>/dev/null || { log "the traced gateway died; see $log_dir/bench-traced-gateway.log"; exit 1; }
+    local pid
+    for pid in "$traced_gateway_pid" "$ratio_gateway_pid"; do
+        kill -0 "$pid" 2>/dev/null || { log "a traced gateway died; see $log_dir/bench-*-gateway.log"; exit 1; }
+    done
 }
 
 summarise_tracing() {
-    local off=0 on=0 errors=0 index
-    for index in 0 2; do
-        off=$(calc "$off + $(field "${tracing_results[$index]}" rps)" 1)
-        on=$(calc "$on + $(field "${tracing_results[$((index + 1))]}" rps)" 1)
-    done
-    for index in 0 1 2 3; do errors=$((errors + $(errors_of "${tracing_results[$index]}"))); done
-    local cost
-    cost=$(calc "100 - 100 * $on / $off" 1)
+    # mean_rps <offset>: the mean req/s of a variant over both rounds.
+    mean_rps() { calc "($(field "${tracing_results[$1]}" rps) + $(field "${tracing_results[$(($1 + 3))]}" rps)) / 2" 1; }
+    p99s() { echo "p99 $(field "${tracing_results[$1]}" p99_ms) / $(field "${tracing_results[$(($1 + 3))]}" p99_ms) ms"; }
+    local off all ratio errors=0 index
+    off=$(mean_rps 0)
+    all=$(mean_rps 1)
+    ratio=$(mean_rps 2)
+    for index in 0 1 2 3 4 5; do errors=$((errors + $(errors_of "${tracing_results[$index]}"))); done
+    local cost ratio_cost
+    cost=$(calc "100 - 100 * $all / $off" 1)
+    ratio_cost=$(calc "100 - 100 * $ratio / $off" 1)
     at_least 20 "$cost" && cost_ok=yes || cost_ok=no
-    echo "== tracing (two rounds each, alternating)"
-    printf '%-44s %14s  %s\n' "single event, tracing off" "$(calc "$off / 2" 0) req/s" \
-        "p99 $(field "${tracing_results[0]}" p99_ms) / $(field "${tracing_results[2]}" p99_ms) ms"
-    printf '%-44s %14s  %s\n' "single event, tracing on (all sampled)" "$(calc "$on / 2" 0) req/s" \
-        "p99 $(field "${tracing_results[1]}" p99_ms) / $(field "${tracing_results[3]}" p99_ms) ms"
-    printf '%-44s %14s  %s\n' "cost of tracing (target <= 20%)" "$cost %" "$(verdict "$cost_ok" "$errors")"
+    echo "== tracing (two rounds, the three gateways alternating)"
+    printf '%-44s %14s  %s\n' "single event, tracing off" "$(calc "$off" 0) req/s" "$(p99s 0)"
+    printf '%-44s %14s  %s\n' "single event, tracing on (all sampled)" "$(calc "$all" 0) req/s" "$(p99s 1)"
+    printf '%-44s %14s  %s\n' "single event, tracing on (1 in 10 sampled)" "$(calc "$ratio" 0) req/s" "$(p99s 2)"
+    printf '%-44s %14s  %s\n' "cost of tracing, all sampled (target <= 20%)" "$cost %" "$(verdict "$cost_ok" "$errors")"
+    printf '%-44s %14s\n' "cost of tracing, 1 in 10 sampled" "$ratio_cost %"
     stop_pid "$sink_pid"
     sink_pid=""
     tail -n1 "$log_dir/bench-otlp-sink.log"
