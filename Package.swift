@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Telemetry",
             dependencies: [
-                "EventModel",
+                "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -53,11 +53,7 @@ struct GatewayConfiguration: Sendable {
         kafka = try KafkaSettings(environment: environment)
         logging = try LoggingSettings(environment: environment)
         schemas = try SchemaSettings(environment: environment).loadRegistry()
-        do {
-            tracing = try TracingSettings(variable: environment.optionalString)
-        } catch {
-            throw ConfigurationError(error.description)
-        }
+        tracing = try TracingSettings(environment: environment)
     }
 
     func producerConfiguration() -> KafkaProducerConfiguration {

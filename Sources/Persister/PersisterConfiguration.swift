@@ -49,11 +49,7 @@ struct PersisterConfiguration: Sendable {
         metricsPort = try environment.integer("METRICS_PORT", default: 9100, in: 1...65535)
         logging = try LoggingSettings(environment: environment)
         schemas = try SchemaSettings(environment: environment).loadRegistry()
-        do {
-            tracing = try TracingSettings(variable: environment.optionalString)
-        } catch {
-            throw ConfigurationError(error.description)
-        }
+        tracing = try TracingSettings(environment: environment)
     }
 
     func consumerConfiguration(

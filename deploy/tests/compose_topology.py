@@ -106,6 +106,18 @@ def wait_ready(port, timeout=60):
     return False
 
 
+def stop_checking_exit(processes, check, label=""):
+    """SIGTERM to each process, then each must exit 0 within 60 s."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            code = None
+        check(f"pid {process.pid} exits 0 on SIGTERM{label}", code == 0, f"got {code}")
+
+
 def psql(sql, database="postgres"):
     return subprocess.run(
         ["psql", "-X", "-tA", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", database, "-c", sql],
@@ -215,14 +227,7 @@ def main():
         check("deploy/observability/ uses only metrics the programs serve (check_observability.py --scraped)",
               result.returncode == 0, "; ".join(problems) or result.stderr.strip()[-500:])
 
-        for process in [gateway] + replicas:
-            process.send_signal(signal.SIGTERM)
-        for process in [gateway] + replicas:
-            try:
-                code = process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                code = None
-            check(f"pid {process.pid} exits 0 on SIGTERM", code == 0, f"got {code}")
+        stop_checking_exit([gateway] + replicas, check)
     finally:
         for process in processes:
             if process.poll() is None:

@@ -14,7 +14,6 @@ PUNK_TEST_TANSU (for a topic of the test's own, so that nothing left on the brok
 """
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -28,7 +27,8 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compose_topology import BIN_DIR, KAFKA_PORT, ROOT, bind_mounts, expand, free_port, http, localise, psql, wait_ready  # noqa: E402
+from compose_topology import (  # noqa: E402
+    BIN_DIR, KAFKA_PORT, ROOT, bind_mounts, expand, free_port, http, localise, psql, stop_checking_exit, wait_ready)
 
 check = Tally("trace")
 
@@ -178,14 +178,7 @@ def main():
                 and s["parent_span_id"] == batch[0]["span_id"]))
             check("the statement span is the batch span's child", len(statement) >= 1, f"spans: {receiver.spans}")
 
-        for process in (gateway, persister):
-            process.send_signal(signal.SIGTERM)
-        for process in (gateway, persister):
-            try:
-                code = process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                code = None
-            check(f"pid {process.pid} exits 0 on SIGTERM with tracing on", code == 0, f"got {code}")
+        stop_checking_exit([gateway, persister], check, " with tracing on")
     finally:
         for process in processes:
             if process.poll() is None:
