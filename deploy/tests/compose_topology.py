@@ -106,6 +106,16 @@ def wait_ready(port, timeout=60):
     return False
 
 
+def launch(name, arguments, environment, logs, processes):
+    """Starts the gateway (`name` "gateway") or the persister (any other name), its output in
+    logs/<name>.log, and adds it to `processes`."""
+    log = open(os.path.join(logs, f"{name}.log"), "w")
+    binary = os.path.join(BIN_DIR, "gateway" if name == "gateway" else "persister")
+    process = subprocess.Popen([binary] + arguments, env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    processes.append(process)
+    return process
+
+
 def stop_checking_exit(processes, check, label=""):
     """SIGTERM to each process, then each must exit 0 within 60 s."""
     for process in processes:
@@ -137,11 +147,7 @@ def main():
     processes = []
 
     def start(name, arguments, environment):
-        log = open(os.path.join(logs, f"{name}.log"), "w")
-        binary = os.path.join(BIN_DIR, "persister" if name.startswith(("persister", "migrate")) else "gateway")
-        process = subprocess.Popen([binary] + arguments, env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        processes.append(process)
-        return process
+        return launch(name, arguments, environment, logs, processes)
 
     try:
         migrate = services["migrate"]

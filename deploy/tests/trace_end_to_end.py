@@ -28,7 +28,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compose_topology import (  # noqa: E402
-    BIN_DIR, KAFKA_PORT, ROOT, bind_mounts, expand, free_port, http, localise, psql, stop_checking_exit, wait_ready)
+    KAFKA_PORT, ROOT, bind_mounts, expand, free_port, http, launch, localise, psql, stop_checking_exit, wait_ready)
 
 check = Tally("trace")
 
@@ -117,11 +117,7 @@ def main():
         environment = dict(environment, **tracing)
         if "DATABASE_URL" in environment:
             environment["DATABASE_URL"] = environment["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
-        log = open(os.path.join(logs, f"{name}.log"), "w")
-        binary = os.path.join(BIN_DIR, "gateway" if name == "gateway" else "persister")
-        process = subprocess.Popen([binary] + arguments, env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        processes.append(process)
-        return process
+        return launch(name, arguments, environment, logs, processes)
 
     try:
         migrate = services["migrate"]
@@ -132,6 +128,7 @@ def main():
         persister_env = localise(services["persister"]["environment"], metrics_port=persister_port,
                                  mounts=bind_mounts(services["persister"]))
         persister_env["KAFKA_TOPICS"] = topic
+        persister_env["KAFKA_GROUP_ID"] = topic  # a group of its own: no rebalance with other runs' members
         persister = start("persister", [], persister_env)
         gateway_port = free_port()
         gateway_env = localise(services["gateway"]["environment"], http_port=gateway_port,
