@@ -116,6 +116,19 @@ def launch(name, arguments, environment, logs, processes):
     return process
 
 
+def post_event(port, token, producer, title, headers=None):
+    """POSTs one task.created event to the gateway; returns (event_id, status, answer)."""
+    event_id = str(uuid.uuid4())
+    body = json.dumps({
+        "event_id": event_id, "event_type": "task.created", "timestamp": "2026-11-22T10:00:00Z",
+        "producer": producer, "payload": {"title": title},
+    }).encode()
+    status, answer = http("POST", f"http://127.0.0.1:{port}/events", body, {
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {}),
+    })
+    return event_id, status, answer
+
+
 def stop_checking_exit(processes, check, label=""):
     """SIGTERM to each process, then each must exit 0 within 60 s."""
     for process in processes:
@@ -200,14 +213,8 @@ def main():
             check("a payload breaking its contract is refused (400 validation_failed)",
                   status == 400 and b"validation_failed" in answer, f"got {status} {answer[:200]!r}")
 
-        event_id = str(uuid.uuid4())
-        body = json.dumps({
-            "event_id": event_id, "event_type": "task.created", "timestamp": "2026-11-22T10:00:00Z",
-            "producer": "compose-topology", "payload": {"title": "through the compose topology"},
-        }).encode()
-        status, answer = http("POST", f"http://127.0.0.1:{gateway_port}/events", body, {
-            "Authorization": f"Bearer {gateway_env['PUNK_RECORDS_API_TOKEN']}", "Content-Type": "application/json",
-        })
+        event_id, status, answer = post_event(
+            gateway_port, gateway_env["PUNK_RECORDS_API_TOKEN"], "compose-topology", "through the compose topology")
         check("POST /events answers 202", status == 202, f"got {status} {answer[:200]!r}")
 
         deadline = time.time() + 60

@@ -12,7 +12,6 @@ Needs the stack of scripts/stack.sh, the binaries in PUNK_TEST_BIN_DIR and the T
 PUNK_TEST_TANSU (for a topic of the test's own, so that nothing left on the broker is in the way). The last line is
 `trace-end-to-end: N passed, M failed`.
 """
-import json
 import os
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compose_topology import (  # noqa: E402
-    KAFKA_PORT, ROOT, bind_mounts, expand, free_port, http, launch, localise, psql, stop_checking_exit, wait_ready)
+    KAFKA_PORT, ROOT, bind_mounts, expand, free_port, launch, localise, post_event, psql, stop_checking_exit, wait_ready)
 
 check = Tally("trace")
 
@@ -138,15 +137,9 @@ def main():
         check("persister ready", wait_ready(persister_port))
 
         client_trace, client_span = uuid.uuid4().hex, uuid.uuid4().hex[:16]
-        event_id = str(uuid.uuid4())
-        body = json.dumps({
-            "event_id": event_id, "event_type": "task.created", "timestamp": "2026-11-22T10:00:00Z",
-            "producer": "trace-end-to-end", "payload": {"title": "followed end to end"},
-        }).encode()
-        status, answer = http("POST", f"http://127.0.0.1:{gateway_port}/events", body, {
-            "Authorization": f"Bearer {gateway_env['PUNK_RECORDS_API_TOKEN']}", "Content-Type": "application/json",
-            "traceparent": f"00-{client_trace}-{client_span}-01",
-        })
+        event_id, status, answer = post_event(
+            gateway_port, gateway_env["PUNK_RECORDS_API_TOKEN"], "trace-end-to-end", "followed end to end",
+            {"traceparent": f"00-{client_trace}-{client_span}-01"})
         check("POST /events with a traceparent answers 202", status == 202, f"got {status} {answer[:200]!r}")
 
         row = wait_for(lambda: psql(f"SELECT coalesce(trace_id, 'null') FROM events WHERE event_id = '{event_id}'",
