@@ -173,16 +173,19 @@ struct EventIngest: Sendable {
             oneTopic ? "send \(topic)" : "send", context: InstrumentationContext.current ?? .topLevel,
             ofKind: .producer)
         defer { span.end() }
-        span.updateAttributes { attributes in
-            attributes["messaging.system"] = "kafka"
-            attributes["messaging.operation.type"] = "send"
-            if events.count > 1 { attributes["messaging.batch.message_count"] = events.count }
-            if oneTopic { attributes["messaging.destination.name"] = topic }
+        // An unsampled span keeps no attributes; building them would be spent on every such request.
+        if span.isRecording {
+            span.updateAttributes { attributes in
+                attributes["messaging.system"] = "kafka"
+                attributes["messaging.operation.type"] = "send"
+                if events.count > 1 { attributes["messaging.batch.message_count"] = events.count }
+                if oneTopic { attributes["messaging.destination.name"] = topic }
+            }
         }
         // The records carry this span's context, so the persister's spans join the client's trace.
-        var propagated: [String: String] = [:]
-        tracer.inject(span.context, into: &propagated, using: DictionaryInjector())
-        let results = await produce(events, traceparent: propagated["traceparent"] ?? request.headers[.traceparent])
+        var propagated = TraceparentCarrier()
+        tracer.inject(span.context, into: &propagated, using: TraceparentInjector())
+        let results = await produce(events, traceparent: propagated.value ?? request.headers[.traceparent])
         for case .failure(let error) in results {
             span.setStatus(SpanStatus(code: .error, message: error.message))
             break
@@ -261,10 +264,14 @@ extension Error {
     }
 }
 
-/// Collects the header values a propagator writes for a span context.
-struct DictionaryInjector: Injector {
-    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) {
-        carrier[key] = value
+/// The `traceparent` a propagator writes for a span context: the one trace header records carry.
+struct TraceparentCarrier {
+    var value: String?
+}
+
+struct TraceparentInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout TraceparentCarrier) {
+        if key == "traceparent" { carrier.value = value }
     }
 }
 

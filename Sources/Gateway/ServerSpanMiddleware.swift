@@ -21,24 +21,32 @@ struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? request.uri.path
         let span = tracer.startSpan("\(request.method.rawValue) \(route)", context: parent, ofKind: .server)
         defer { span.end() }
-        span.updateAttributes { attributes in
-            attributes["http.request.method"] = request.method.rawValue
-            attributes["http.route"] = route
+        // An unsampled span keeps nothing; building its attributes would be spent on every such request.
+        let recording = span.isRecording
+        if recording {
+            span.updateAttributes { attributes in
+                attributes["http.request.method"] = request.method.rawValue
+                attributes["http.route"] = route
+            }
         }
         do {
             let response = try await InstrumentationContext.$current.withValue(span.context) {
                 try await next(request, context)
             }
-            span.attributes["http.response.status_code"] = Int(response.status.code)
-            if response.status.code >= 500 { span.setStatus(SpanStatus(code: .error)) }
+            if recording { record(status: Int(response.status.code), on: span) }
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            span.attributes["http.response.status_code"] = status
-            if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
-            span.recordError(error)
+            if recording {
+                record(status: (error as? any HTTPResponseError)?.status.code ?? 500, on: span)
+                span.recordError(error)
+            }
             throw error
         }
+    }
+
+    private func record(status: Int, on span: any Span) {
+        span.attributes["http.response.status_code"] = status
+        if status >= 500 { span.setStatus(SpanStatus(code: .error)) }
     }
 }
 

@@ -65,6 +65,7 @@ class ReceiverHandler(BaseHTTPRequestHandler):
                         "trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(),
                         "parent_span_id": span.parent_span_id.hex(),
                         "links": [(link.trace_id.hex(), link.span_id.hex()) for link in span.links],
+                        "attributes": {a.key: getattr(a.value, a.value.WhichOneof("value")) for a in span.attributes},
                     })
         with self.server.lock:
             self.server.spans.extend(received)
@@ -151,12 +152,20 @@ def main():
             and s["trace_id"] == client_trace))
         check("the gateway's server span is the child of the client's span",
               len(server) == 1 and server[0]["parent_span_id"] == client_span, f"got {server}")
+        server_attributes = server[0]["attributes"] if server else {}
+        check("the server span has the HTTP method, route and status",
+              server_attributes.get("http.request.method") == "POST" and server_attributes.get("http.route") == "/events"
+              and server_attributes.get("http.response.status_code") == 202, f"got {server_attributes}")
         server_id = server[0]["span_id"] if server else None
         produce = wait_for(lambda: receiver.find(
             lambda s: s["kind"] == trace_pb2.Span.SPAN_KIND_PRODUCER and s["trace_id"] == client_trace))
         check("the produce span is the server span's child, in the client's trace",
               len(produce) == 1 and produce[0]["parent_span_id"] == server_id and produce[0]["name"].startswith("send"),
               f"got {produce}")
+        produce_attributes = produce[0]["attributes"] if produce else {}
+        check("the produce span names the messaging system and topic",
+              produce_attributes.get("messaging.system") == "kafka"
+              and produce_attributes.get("messaging.destination.name") == topic, f"got {produce_attributes}")
         produce_id = produce[0]["span_id"] if produce else None
         batch = wait_for(lambda: receiver.find(
             lambda s: s["service"] == "punk-records-persister" and s["name"] == "persist batch"
