@@ -150,8 +150,38 @@ start_services() {
     done
     wait_for_port "$http_port" gateway
     for index in $(seq 1 "$persisters"); do wait_for_port $((9100 + index)) "persister $index"; done
+    wait_for_partitions
     log "gateway on http://127.0.0.1:$http_port, $persisters persisters (metrics on ports 9101...)"
     log "event contracts: $schema_dir, SCHEMA_POLICY=$schema_policy (read at start: restart the services after an edit)"
+}
+
+# persister_partitions <index>: how many partitions persister <index> owns now (0 while it joins).
+persister_partitions() {
+    local count
+    count=$(curl -fsS "http://127.0.0.1:$((9100 + $1))/metrics" 2>/dev/null |
+        sed -n 's/^punk_persister_assigned_partitions_count \([0-9]*\).*/\1/p')
+    echo "${count:-0}"
+}
+
+# wait_for_partitions: up to 60 s for the consumer group to settle, every partition of the events
+# topic owned and every persister owning some (when there are enough), so that the event the hint
+# below sends becomes a row at once rather than after the group's first rebalances.
+wait_for_partitions() {
+    local owners_wanted=$((persisters < events_partitions ? persisters : events_partitions))
+    local assigned owners count index
+    log "waiting for the $persisters persisters to share the $events_partitions partitions"
+    for _ in $(seq 1 120); do
+        assigned=0 owners=0
+        for index in $(seq 1 "$persisters"); do
+            count=$(persister_partitions "$index")
+            assigned=$((assigned + count))
+            [ "$count" -gt 0 ] && owners=$((owners + 1))
+        done
+        [ "$assigned" -eq "$events_partitions" ] && [ "$owners" -ge "$owners_wanted" ] && return 0
+        sleep 0.5
+    done
+    log "the persisters own $assigned of $events_partitions partitions after 60 s (see $log_dir/persister-*.log);" \
+        "events wait in Kafka until the group settles"
 }
 
 stop_services() {
