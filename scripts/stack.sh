@@ -169,6 +169,7 @@ persister_partitions() {
 wait_for_partitions() {
     local owners_wanted=$((persisters < events_partitions ? persisters : events_partitions))
     local assigned owners count index
+    [ "$persisters" -gt 0 ] || return 0
     log "waiting for the $persisters persisters to share the $events_partitions partitions"
     for _ in $(seq 1 120); do
         assigned=0 owners=0
