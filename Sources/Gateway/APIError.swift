@@ -24,6 +24,14 @@ struct APIError: HTTPResponseError, Sendable {
             message: "Content-Type must be application/json, not \(received ?? "absent")")
     }
 
+    /// The gateway reads bodies as sent; naming the coding beats a JSON syntax error at byte 0.
+    static func unsupportedContentEncoding(_ coding: String) -> APIError {
+        APIError(
+            status: .unsupportedMediaType, code: "unsupported_media_type",
+            message: "Content-Encoding \(coding) is not supported; send the body uncompressed",
+            headers: [.acceptEncoding: "identity"])
+    }
+
     static func bodyTooLarge(limit: Int) -> APIError {
         APIError(status: .contentTooLarge, code: "payload_too_large", message: "the body is larger than \(limit) bytes")
     }
@@ -33,10 +41,16 @@ struct APIError: HTTPResponseError, Sendable {
         case .invalidJSON(let syntax):
             return APIError(status: .badRequest, code: "invalid_json", message: "the body is not valid JSON: \(syntax)")
         case .rejected(let problems) where error.isSizeLimit:
+            // The limit is what the client must change first, so it leads, in the message too.
+            let limits = problems.filter { $0.kind == .tooLarge }
+            func located(_ problem: EnvelopeProblem) -> String {
+                problem.path.isEmpty ? problem.message : "at \(problem.path): \(problem.message)"
+            }
             return APIError(
                 status: .contentTooLarge, code: "payload_too_large",
-                message: "an event or the batch is over the limits",
-                details: problems)
+                message: limits.count == 1
+                    ? located(limits[0]) : "\(limits.count) size limits exceeded; the first, \(located(limits[0]))",
+                details: limits + problems.filter { $0.kind != .tooLarge })
         case .rejected(let problems):
             return APIError(
                 status: .badRequest, code: "validation_failed",

@@ -123,9 +123,10 @@ struct EventIngest: Sendable {
         }
     }
 
-    /// Checks the content type (the token was checked by `BearerTokenMiddleware`), then reads the body without ever holding more than
-    /// `bodyLimit` bytes of it, each byte counted against the gateway's body budget (`held`, to be
-    /// released by the caller once the request is answered).
+    /// Checks the content type and coding (the token was checked by `BearerTokenMiddleware`), then
+    /// reads the body without ever holding more than `bodyLimit` bytes of it, each byte counted
+    /// against the gateway's body budget (`held`, to be released by the caller once the request is
+    /// answered).
     private func admit(
         _ request: Request,
         bodyLimit: Int,
@@ -135,6 +136,9 @@ struct EventIngest: Sendable {
         let contentType = request.headers[.contentType]
         guard let contentType, Self.isJSON(contentType) else {
             throw reject(.unsupportedMediaType(contentType), events: eventsIfRejected)
+        }
+        if let coding = request.headers[.contentEncoding], !Self.isIdentity(coding) {
+            throw reject(.unsupportedContentEncoding(coding), events: eventsIfRejected)
         }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {
             throw reject(.bodyTooLarge(limit: bodyLimit), events: eventsIfRejected)
@@ -242,6 +246,12 @@ struct EventIngest: Sendable {
     private func reject(_ error: APIError, events: Int) -> APIError {
         metrics.rejected(events, reason: error.reason)
         return error
+    }
+
+    /// No coding at all: `identity` (any case) or an empty value.
+    static func isIdentity(_ contentEncoding: String) -> Bool {
+        let coding = contentEncoding.trimmingCharacters(in: .whitespaces)
+        return coding.isEmpty || coding.lowercased() == "identity"
     }
 
     /// `application/json`, any case, parameters (`; charset=utf-8`) allowed.

@@ -39,6 +39,56 @@ struct GatewayEdgeTests {
         }
     }
 
+    @Test("a 413 for a size limit says which limit in its message and lists that detail first")
+    func sizeLimitFirst() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.test { client in
+            // More events than MAX_BATCH_EVENTS (50 in the harness), the first of them also invalid.
+            let items = ([envelope(type: "BAD")] + (0..<50).map { _ in envelope() }).joined(separator: ",")
+            try await client.execute(
+                uri: "/events/batch", method: .post, headers: jsonHeaders, body: ByteBuffer(string: "[\(items)]")
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.errorMessage == "a batch holds at most 50 events, this one has 51")
+                #expect(response.detailPaths == ["", "/0/event_type"])
+            }
+            let bigPayload = #"{"blob":"\#(String(repeating: "x", count: 5000))"}"#
+            let twoBig = [envelope(type: "BAD"), envelope(payload: bigPayload), envelope(payload: bigPayload)]
+            try await client.execute(
+                uri: "/events/batch", method: .post, headers: jsonHeaders,
+                body: ByteBuffer(string: "[\(twoBig.joined(separator: ","))]")
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(
+                    response.errorMessage?.hasPrefix("2 size limits exceeded; the first, at /1: the event is ") == true)
+                #expect(response.detailPaths == ["/1", "/2", "/0/event_type"])
+            }
+        }
+    }
+
+    @Test("a compressed body is 415 naming Content-Encoding, not a JSON syntax error")
+    func contentEncoding() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.test { client in
+            var headers = jsonHeaders
+            headers[.contentEncoding] = "gzip"
+            try await client.execute(
+                uri: "/events", method: .post, headers: headers, body: ByteBuffer(bytes: [0x1f, 0x8b, 0x08, 0x00])
+            ) { response in
+                #expect(response.status == .unsupportedMediaType)
+                #expect(response.errorCode == "unsupported_media_type")
+                #expect(response.errorMessage == "Content-Encoding gzip is not supported; send the body uncompressed")
+                #expect(response.headers[.acceptEncoding] == "identity")
+            }
+            headers[.contentEncoding] = "identity"
+            try await client.execute(
+                uri: "/events", method: .post, headers: headers, body: ByteBuffer(string: envelope())
+            ) { response in
+                #expect(response.status == .accepted)
+            }
+        }
+    }
+
     @Test("a record larger than the broker accepts is 413 payload_too_large, without Retry-After")
     func recordTooLarge() async throws {
         let harness = try await GatewayHarness.make(extraEnvironment: [

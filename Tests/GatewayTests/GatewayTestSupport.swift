@@ -71,6 +71,8 @@ extension TestResponse {
 
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
 
+    var errorMessage: String? { (json["error"] as? [String: Any])?["message"] as? String }
+
     var detailPaths: [String] {
         ((json["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
     }
