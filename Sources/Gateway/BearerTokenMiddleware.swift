@@ -1,14 +1,16 @@
 import Hummingbird
 
-/// Lets a request through only with `Authorization: Bearer <token>`, compared in constant time so
-/// that the time taken does not depend on where a presented token differs. A refusal is the
-/// contract's `401 unauthorized` with `WWW-Authenticate`, counted as one rejected event.
+/// Lets a request through only with `Authorization: Bearer <token>`, the token compared in constant
+/// time so that the time taken does not depend on where a presented token differs. The scheme is
+/// case-insensitive and may be followed by several spaces (RFC 9110, RFC 6750): some clients send
+/// `bearer`. A refusal is the contract's `401 unauthorized` with `WWW-Authenticate`, counted as one
+/// rejected event.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     private let expected: [UInt8]
     let metrics: GatewayMetrics
 
     init(token: String, metrics: GatewayMetrics) {
-        expected = Array("Bearer \(token)".utf8)
+        expected = Array(token.utf8)
         self.metrics = metrics
     }
 
@@ -25,10 +27,17 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func matches(_ header: String?) -> Bool {
         guard let header else { return false }
-        var difference = UInt8(header.utf8.count == expected.count ? 0 : 1)
-        var presented = header.utf8.makeIterator()
+        let scheme = "bearer".utf8
+        var presented = header.utf8[...]
+        guard presented.count > scheme.count,
+            zip(presented.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }),
+            presented[presented.index(presented.startIndex, offsetBy: scheme.count)] == UInt8(ascii: " ")
+        else { return false }
+        presented = presented.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
+        var difference = UInt8(presented.count == expected.count ? 0 : 1)
+        var bytes = presented.makeIterator()
         for byte in expected {
-            difference |= (presented.next() ?? 0) ^ byte
+            difference |= (bytes.next() ?? 0) ^ byte
         }
         return difference == 0
     }

@@ -66,6 +66,22 @@ struct GatewayEdgeTests {
         }
     }
 
+    @Test("the auth scheme is case-insensitive and may be followed by several spaces; the token is exact")
+    func bearerScheme() throws {
+        let middleware = BearerTokenMiddleware<BasicRequestContext>(
+            token: "s3cret-token", metrics: GatewayMetrics())
+        for accepted in ["Bearer s3cret-token", "bearer s3cret-token", "BEARER  s3cret-token"] {
+            #expect(middleware.matches(accepted), "\(accepted)")
+        }
+        for refused in [
+            "Bearer S3cret-token", "Bearer s3cret-token ", "Bearers3cret-token", "Basic s3cret-token", "Bearer",
+            "Bearer ", "s3cret-token", "Bearer s3cret-tokenX", "Bearer s3cret-toke",
+        ] {
+            #expect(!middleware.matches(refused), "\(refused)")
+        }
+        #expect(!middleware.matches(nil))
+    }
+
     @Test("a compressed body is 415 naming Content-Encoding, not a JSON syntax error")
     func contentEncoding() async throws {
         let harness = try await GatewayHarness.make()
