@@ -253,6 +253,29 @@ struct BatchDecoderTests {
         #expect(throws: EnvelopeDecodingError.self) { try EnvelopeDecoder().decodeBatch(Array("[{},".utf8)) }
     }
 
+    @Test("JSON after a UTF-8 byte order mark is invalid and says why")
+    func byteOrderMark() {
+        let mark: [UInt8] = [0xEF, 0xBB, 0xBF]
+        func syntaxError(_ bytes: [UInt8], batch: Bool) -> JSONSyntaxError? {
+            do {
+                if batch {
+                    _ = try EnvelopeDecoder().decodeBatch(bytes)
+                } else {
+                    _ = try EnvelopeDecoder().decodeEvent(bytes)
+                }
+            } catch {
+                if case .invalidJSON(let syntax) = error { return syntax }
+            }
+            return nil
+        }
+        for syntax in [
+            syntaxError(mark + body([:]), batch: false), syntaxError(mark + batch([body([:])]), batch: true),
+        ] {
+            #expect(syntax?.offset == 0)
+            #expect(syntax?.reason == "a UTF-8 byte order mark precedes the JSON; send it without one")
+        }
+    }
+
     @Test("a batch item that is not an object is reported at its index")
     func nonObjectItem() {
         do {

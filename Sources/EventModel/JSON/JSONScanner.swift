@@ -60,6 +60,15 @@ struct JSONScanner {
         JSONSyntaxError(offset: position, reason: reason)
     }
 
+    /// Nothing JSON starts here. A byte order mark at the start gets its own reason: Windows tools
+    /// add one, RFC 8259 forbids it, and "invalid value at byte 0" would not tell the sender why.
+    func invalidValue() -> JSONSyntaxError {
+        if position == 0, bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            return fail("a UTF-8 byte order mark precedes the JSON; send it without one")
+        }
+        return fail("invalid value")
+    }
+
     mutating func skipWhitespace() {
         while position < bytes.count {
             switch bytes[position] {
@@ -202,7 +211,7 @@ struct JSONScanner {
     private mutating func skipNumber() throws(JSONSyntaxError) {
         let start = position
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
-        guard position < bytes.count, isDigit(bytes[position]) else { throw fail("invalid value") }
+        guard position < bytes.count, isDigit(bytes[position]) else { throw invalidValue() }
         let integerDigits = position
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
