@@ -6,7 +6,22 @@ import Telemetry
 
 @main
 enum GatewayMain {
+    static let usage = """
+        usage: gateway            serve the HTTP API; every setting comes from the environment
+                                  (PUNK_RECORDS_API_TOKEN is required; the rest: docs/configuration.md)
+               gateway --help     print this
+        """
+
     static func main() async {
+        let arguments = CommandLine.arguments.dropFirst()
+        if let first = arguments.first {
+            guard ["-h", "--help", "help"].contains(first) else {
+                FileHandle.standardError.write(Data("gateway: unknown argument \(first)\n\(usage)\n".utf8))
+                exit(2)
+            }
+            print(usage)
+            exit(0)
+        }
         ProcessRuntime.limitMallocArenas()
         let tasksOnEventLoops = ProcessRuntime.runTasksOnEventLoops()
         let configuration: GatewayConfiguration

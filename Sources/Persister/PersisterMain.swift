@@ -17,14 +17,31 @@ enum PersisterMain {
                persister migrate                     apply migrations/ and exit
                persister replay --from-offset N      re-persist every topic from offset N (0 = the beginning)
                persister replay --from-time TIME     re-persist from the first record at or after TIME (RFC 3339)
-               persister dlq-redrive                  move dead-lettered records back to their original topics
+               persister dlq-redrive                 move dead-lettered records back to their original topics
                persister check-schemas [DIR]         check a schema directory (default SCHEMA_DIR), naming each problem
         """
+
+    /// The subcommands, read before the settings: `--help` and a typo need no valid environment.
+    enum Command: String {
+        case run, migrate, replay
+        case dlqRedrive = "dlq-redrive"
+        case checkSchemas = "check-schemas"
+    }
 
     static func main() async {
         ProcessRuntime.limitMallocArenas()
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "check-schemas" {
+        if let first = arguments.first, ["-h", "--help", "help"].contains(first) {
+            print(usage)
+            exit(0)
+        }
+        guard let command = Command(rawValue: arguments.first ?? "run") else {
+            fail("persister: unknown command \(arguments[0])\n\(usage)", code: 2)
+        }
+        if [.run, .migrate, .dlqRedrive].contains(command), arguments.count > 1 {
+            fail("persister: \(command.rawValue) takes no arguments, not \(arguments[1])\n\(usage)", code: 2)
+        }
+        if command == .checkSchemas {
             let directory = arguments.dropFirst().first
             if let directory, directory.hasPrefix("-") {
                 print("usage: persister check-schemas [DIR]   (DIR defaults to SCHEMA_DIR)")
@@ -41,25 +58,23 @@ enum PersisterMain {
         configuration.logging.bootstrap()
         let logger = Logger(label: "punk-records.persister")
         do {
-            switch arguments.first ?? "run" {
-            case "run":
+            switch command {
+            case .run:
                 try await run(configuration, logger: logger)
-            case "migrate":
+            case .migrate:
                 let connection = try await PostgresConnection.connect(url: configuration.databaseURL, logger: logger)
                 let applied = try await Migrator(directory: configuration.migrationsDirectory, logger: logger).apply(
                     using: connection)
                 logger.info("migrations up to date", metadata: ["applied_now": "\(applied.count)"])
-            case "replay":
+            case .replay:
                 let position = try startPosition(Array(arguments.dropFirst()))
                 try await run(
                     configuration, logger: logger, mode: .replay(idleExit: .seconds(5)), startPosition: position)
-            case "dlq-redrive":
+            case .dlqRedrive:
                 let moved = try await DeadLetterRedrive(configuration: configuration, logger: logger).run()
                 logger.info("dead-letter redrive finished", metadata: ["moved": "\(moved)"])
-            case "-h", "--help", "help":
-                print(usage)
-            default:
-                fail("persister: unknown command \(arguments[0])\n\(usage)", code: 2)
+            case .checkSchemas:
+                break  // answered above, before the settings
             }
         } catch {
             logger.critical("persister failed: \(error)")

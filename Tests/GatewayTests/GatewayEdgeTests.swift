@@ -199,6 +199,19 @@ struct GatewayEdgeTests {
         }
     }
 
+    @Test("--help answers without a token; an unknown argument is refused with the usage")
+    func commandLine() throws {
+        let environment = ["PATH": "/usr/bin:/bin"]
+        let (helped, help) = try ProgramRun.toExit(
+            "gateway", ["--help"], environment: environment, timeout: .seconds(10))
+        #expect(helped == 0, "\(help)")
+        #expect(help.hasPrefix("usage: gateway"), "\(help)")
+        let (refused, refusal) = try ProgramRun.toExit(
+            "gateway", ["--port", "80"], environment: environment, timeout: .seconds(10))
+        #expect(refused == 2, "\(refusal)")
+        #expect(refusal.hasPrefix("gateway: unknown argument --port\nusage: gateway"), "\(refusal)")
+    }
+
     @Test("tracing is on only with an OTLP endpoint, and not when the SDK or the traces exporter is off")
     func tracingSwitch() throws {
         func enabled(_ variables: [String: String]) throws -> Bool {

@@ -97,6 +97,18 @@ struct PersisterEdgeTests {
         #expect(output.contains("METRICS_PORT=\(taken.port) cannot be bound"), "\(output)")
     }
 
+    @Test("--help and an unknown command answer before the settings are read")
+    func commandLine() throws {
+        let broken = ["PATH": "/usr/bin:/bin", "BATCH_MAX_EVENTS": "many"]
+        let (helped, help) = try ProgramRun.toExit("persister", ["--help"], environment: broken, timeout: .seconds(10))
+        #expect(helped == 0, "\(help)")
+        #expect(help.hasPrefix("usage: persister"), "\(help)")
+        let (refused, refusal) = try ProgramRun.toExit(
+            "persister", ["bogus"], environment: broken, timeout: .seconds(10))
+        #expect(refused == 2, "\(refusal)")
+        #expect(refusal.hasPrefix("persister: unknown command bogus\nusage: persister"), "\(refusal)")
+    }
+
     @Test("SIGTERM while waiting for the database at start: /live answers meanwhile, exit 0 at once")
     func sigtermWhileWaitingForDatabase() async throws {
         let harness = try await PersisterHarness.make(partitions: 1)

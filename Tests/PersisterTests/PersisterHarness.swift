@@ -68,21 +68,7 @@ struct PersisterHarness {
         environment extra: [String: String],
         timeout: Duration
     ) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestEnvironment.executable("persister"))
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: try TestEnvironment.repositoryRoot())
-        process.environment = environment(extra)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        guard process.waitForExit(timeout: timeout) else {
-            kill(process.processIdentifier, SIGKILL)
-            return (-1, "did not exit within \(timeout)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ProgramRun.toExit("persister", arguments, environment: environment(extra), timeout: timeout)
     }
 
     /// Applies the migrations, then adds a rule rows of type `poison.row` break, so a test can make

@@ -130,6 +130,34 @@ public final class TestBroker: @unchecked Sendable {
     }
 }
 
+/// Runs one of the package's programs to its exit.
+public enum ProgramRun {
+    /// Runs `program` (from `PUNK_TEST_BIN_DIR`) in the repository root with exactly `environment`;
+    /// returns its status and everything it printed, or status -1 when it outlived `timeout`.
+    public static func toExit(
+        _ program: String,
+        _ arguments: [String] = [],
+        environment: [String: String],
+        timeout: Duration
+    ) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.executable(program))
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: try TestEnvironment.repositoryRoot())
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        guard process.waitForExit(timeout: timeout) else {
+            kill(process.processIdentifier, SIGKILL)
+            return (-1, "did not exit within \(timeout)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
 /// Runs `scripts/stack.sh` against the test stack (e.g. to stop PostgreSQL for a while).
 public enum TestStack {
     public static func run(_ command: String) throws {
