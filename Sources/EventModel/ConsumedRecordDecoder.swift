@@ -131,9 +131,14 @@ extension FieldValidator {
         // A non-UUID id is only unique per source (CloudEvents 1.0 §3.1), so both name the event.
         let eventID =
             UUID(hyphenatedHex: id) ?? UUID(version5Namespace: .punkRecordsNamespace, name: "\(source)\u{0}\(id)")
+        // The distributed tracing extension: optional, so a value that is not a valid traceparent is ignored.
+        var traceID: String?
+        if case .string(let traceparent) = members.value("traceparent") {
+            traceID = TraceParent.traceID(Array(traceparent.utf8))
+        }
         return EventEnvelope(
             eventID: eventID, eventType: eventType, timestamp: timestamp, producer: source,
-            key: Self.keyText(recordKey), payload: payload)
+            key: Self.keyText(recordKey), payload: payload, traceID: traceID)
     }
 
     /// A record key becomes the event key when it is text the contract allows.

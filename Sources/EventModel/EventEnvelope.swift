@@ -18,6 +18,10 @@ public struct EventEnvelope: Sendable, Hashable {
     public var key: String?
     /// The payload object exactly as received (valid JSON, never rebuilt).
     public var payload: [UInt8]
+    /// The trace id the event names itself, not a field of the envelope: a CloudEvent's
+    /// `traceparent` attribute (the distributed tracing extension, which Dapr fills in). The row
+    /// keeps it when the record has no valid `traceparent` header, which wins.
+    public var traceID: String?
 
     public init(
         eventID: UUID,
@@ -28,7 +32,8 @@ public struct EventEnvelope: Sendable, Hashable {
         producer: String,
         severity: Severity = .info,
         key: String? = nil,
-        payload: [UInt8]
+        payload: [UInt8],
+        traceID: String? = nil
     ) {
         self.eventID = eventID
         self.eventType = eventType
@@ -39,6 +44,7 @@ public struct EventEnvelope: Sendable, Hashable {
         self.severity = severity
         self.key = key
         self.payload = payload
+        self.traceID = traceID
     }
 
     /// The Kafka partition key: per-entity ordering when the producer set `key`, else the event id.

@@ -42,8 +42,9 @@ struct EventWriter: Sendable {
 }
 
 extension EventRow {
-    /// The trace id of the record's `traceparent` header, when it carries a valid one.
+    /// The trace id of the record's `traceparent` header when it carries a valid one, else the one
+    /// the event names itself (a CloudEvent's `traceparent` attribute).
     var traceID: String? {
-        record.headers.lastValue(named: RecordHeaderName.traceparent).flatMap(TraceParent.traceID)
+        record.headers.lastValue(named: RecordHeaderName.traceparent).flatMap(TraceParent.traceID) ?? envelope.traceID
     }
 }

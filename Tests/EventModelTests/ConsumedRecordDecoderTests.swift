@@ -42,6 +42,16 @@ struct ConsumedRecordDecoderTests {
         #expect(envelope.timestamp.text == "2026-11-22T10:00:00Z")
         #expect(envelope.payload == Array(#"{"task_id":1}"#.utf8))
         #expect(envelope.key == "task-1")
+        #expect(envelope.traceID == "0af7651916cd43dd8448eb211c80319c")
+    }
+
+    @Test("a CloudEvent's traceparent attribute that is not valid is ignored, not a rejection")
+    func cloudEventsInvalidTraceparent() throws {
+        for traceparent in [#""00-XYZ-b7ad6b7169203331-01""#, "42", "null"] {
+            let json =
+                #"{"specversion":"1.0","id":"\#(validID)","source":"s","type":"x.y","traceparent":\#(traceparent)}"#
+            #expect(try decode(json).get().envelope.traceID == nil, "\(traceparent)")
+        }
     }
 
     @Test("a non-UUID CloudEvents id becomes a UUIDv5 of source and id; no time uses the record's")

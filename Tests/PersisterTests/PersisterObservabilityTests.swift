@@ -7,13 +7,22 @@ import Testing
 
 @Suite("Persister: the trace in the row, lag in seconds", .serialized)
 struct PersisterObservabilityTests {
-    @Test("a record's traceparent trace id is kept in its row; none or an invalid one leaves it NULL")
+    @Test(
+        "a record's traceparent trace id is kept in its row, else a CloudEvent's traceparent attribute; none or an invalid one leaves it NULL"
+    )
     func traceIDInRow() async throws {
         let harness = try await PersisterHarness.make(partitions: 1)
         let producer = try harness.producer()
         let traced = UUID()
         let invalid = UUID()
         let plain = UUID()
+        let cloudEvent = UUID()
+        let cloudEventWithHeader = UUID()
+        func cloudEventValue(_ id: UUID) -> [UInt8] {
+            Array(
+                #"{"specversion":"1.0","id":"\#(id.canonicalString)","source":"dapr-app","type":"x.y","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","data":{}}"#
+                    .utf8)
+        }
         let records = [
             OutgoingRecord(
                 topic: harness.topic, key: nil, value: Events.canonical(traced),
@@ -24,16 +33,24 @@ struct PersisterObservabilityTests {
                 topic: harness.topic, key: nil, value: Events.canonical(invalid),
                 headers: [RecordHeader("traceparent", Array("00-XYZ-00f067aa0ba902b7-01".utf8))]),
             OutgoingRecord(topic: harness.topic, key: nil, value: Events.canonical(plain)),
+            OutgoingRecord(topic: harness.topic, key: nil, value: cloudEventValue(cloudEvent)),
+            OutgoingRecord(
+                topic: harness.topic, key: nil, value: cloudEventValue(cloudEventWithHeader),
+                headers: [
+                    RecordHeader("traceparent", Array("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".utf8))
+                ]),
         ]
         for result in await producer.send(records) { _ = try result.get() }
         let persister = try harness.start()
-        #expect(try await harness.waitForRows(3) == 3)
+        #expect(try await harness.waitForRows(5) == 5)
         let rows = try await harness.connect().query("SELECT event_id::text AS id, trace_id FROM events")
         var traceIDs: [String: String?] = [:]
         for row in rows.rows { traceIDs[row[0] ?? ""] = row[1] }
         #expect(traceIDs[traced.canonicalString] == "4bf92f3577b34da6a3ce929d0e0e4736")
         #expect(traceIDs[invalid.canonicalString] == .some(nil))
         #expect(traceIDs[plain.canonicalString] == .some(nil))
+        #expect(traceIDs[cloudEvent.canonicalString] == "0af7651916cd43dd8448eb211c80319c")
+        #expect(traceIDs[cloudEventWithHeader.canonicalString] == "4bf92f3577b34da6a3ce929d0e0e4736")
         #expect(harness.stop(persister))
         await producer.close()
     }
