@@ -37,7 +37,11 @@ public enum ConsumedRecordDecoder {
         coordinates: RecordCoordinates,
         recordTimestampMilliseconds: Int64?
     ) -> Result<(envelope: EventEnvelope, shape: RecordShape), RecordRejection> {
-        value.withUnsafeBufferPointer { bytes in
+        guard !value.isEmpty else {
+            return .failure(
+                RecordRejection(reason: .invalidJSON, message: "the record has no value (empty, or a tombstone)"))
+        }
+        return value.withUnsafeBufferPointer { bytes in
             var scanner = JSONScanner(bytes)
             let members: ObjectMembers
             do throws(JSONSyntaxError) {

@@ -98,6 +98,11 @@ struct ConsumedRecordDecoderTests {
         #expect((try? garbage.get()) == nil)
         if case .failure(let rejection) = garbage { #expect(rejection.reason == .invalidJSON) }
         if case .failure(let rejection) = decode("[1,2]") { #expect(rejection.reason == .validationFailed) }
+        let empty = decode("")
+        #expect(
+            empty.map(\.shape)
+                == .failure(
+                    RecordRejection(reason: .invalidJSON, message: "the record has no value (empty, or a tombstone)")))
     }
 
     @Test("UUIDv5 matches RFC 9562's published example")
