@@ -95,6 +95,21 @@ struct APIError: HTTPResponseError, Sendable {
         }
     }
 
+    /// No route has this path.
+    static func noRoute(method: HTTPRequest.Method, path: String) -> APIError {
+        APIError(
+            status: .notFound, code: "not_found",
+            message: "no route \(method.rawValue) \(path); GET /openapi.json lists the routes")
+    }
+
+    /// The path is a route, but not for this method.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [String]) -> APIError {
+        APIError(
+            status: .methodNotAllowed, code: "method_not_allowed",
+            message: "\(path) takes \(allowed.joined(separator: ", ")), not \(method.rawValue)",
+            headers: [.allow: allowed.joined(separator: ", ")])
+    }
+
     /// More request bodies are being read than the gateway holds memory for.
     static func overloaded(limit: Int) -> APIError {
         APIError(

@@ -26,9 +26,11 @@ struct Gateway: Sendable {
     }
 
     func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        // HEAD wherever GET: RFC 9110 asks every general-purpose server for both.
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: EventLoopAffinityMiddleware())
         router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
+        router.add(middleware: UnknownRouteMiddleware(routes: OpenAPIDocument.routes))
         // Read once: the installed tracer does not change after start-up.
         let tracer: (any Tracer)? = configuration.tracing.isEnabled ? InstrumentationSystem.tracer : nil
         let ingest = EventIngest(

@@ -11,6 +11,9 @@ enum OpenAPIDocument {
     /// The document's bytes, read once; `nil` when the resource is missing.
     static let bytes: [UInt8]? = try? load()
 
+    /// The routes it lists, for the answers to requests no route takes.
+    static let routes = APIRoutes(openAPI: bytes ?? [])
+
     static func load() throws -> [UInt8] {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
             let data = FileManager.default.contents(atPath: url.path)

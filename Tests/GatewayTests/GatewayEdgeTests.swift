@@ -82,6 +82,33 @@ struct GatewayEdgeTests {
         #expect(!middleware.matches(nil))
     }
 
+    @Test("a path no route has is a JSON 404; a route under another method is 405 with Allow")
+    func unknownRoutes() async throws {
+        let harness = try await GatewayHarness.make()
+        try await harness.test { client in
+            for (method, uri, allowed) in [
+                (HTTPRequest.Method.get, "/events", "POST"), (.put, "/events/batch", "POST"),
+                (.post, "/health", "GET, HEAD"), (.delete, "/schemas/task.created/v1", "GET, HEAD"),
+            ] {
+                try await client.execute(uri: uri, method: method, headers: jsonHeaders) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                    #expect(response.errorCode == "method_not_allowed")
+                    #expect(response.headers[.allow] == allowed, "\(method) \(uri)")
+                }
+            }
+            try await client.execute(uri: "/live", method: .head) { response in
+                #expect(response.status == .ok)
+            }
+            for uri in ["/event", "/events/batch/1", "/schemas/task.created", "/"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                    #expect(response.errorCode == "not_found", "\(uri)")
+                    #expect(response.errorMessage == "no route GET \(uri); GET /openapi.json lists the routes")
+                }
+            }
+        }
+    }
+
     @Test("a compressed body is 415 naming Content-Encoding, not a JSON syntax error")
     func contentEncoding() async throws {
         let harness = try await GatewayHarness.make()
