@@ -123,7 +123,7 @@ enum PersisterMain {
             }
         }
         let brokerHealth = CachedHealthCheck { await loop.checkBroker() }
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)  // HEAD wherever GET, as the gateway
         router.addOperationalRoutes(
             readiness: readiness, healthChecks: [("kafka", brokerHealth), ("database", databaseHealth)],
             registry: metrics.registry, beforeScrape: { metrics.updateLag(highWatermarks: loop.cachedHighWatermarks()) }

@@ -120,6 +120,7 @@ struct PersisterEdgeTests {
                 HTTPProbe.status(port: port, path: "/live") == 200
             })
         #expect(HTTPProbe.status(port: port, path: "/ready") == 503)
+        #expect(HTTPProbe.status(port: port, path: "/live", head: true) == 200)
         let started = ContinuousClock.now
         #expect(harness.stop(persister))
         #expect(persister.terminationStatus == 0)

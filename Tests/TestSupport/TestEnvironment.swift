@@ -199,14 +199,16 @@ public enum HTTPProbe {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The status code of `GET http://127.0.0.1:port/path`, or `nil` when nothing answered in time.
-    public static func status(port: Int, path: String, timeout: Duration = .seconds(3)) -> Int? {
+    /// The status code of `GET` (or `HEAD`) `http://127.0.0.1:port/path`, or `nil` when nothing
+    /// answered in time.
+    public static func status(port: Int, path: String, head: Bool = false, timeout: Duration = .seconds(3)) -> Int? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = [
-            "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", String(timeout.components.seconds),
-            "http://127.0.0.1:\(port)\(path)",
-        ]
+        process.arguments =
+            (head ? ["-I"] : []) + [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", String(timeout.components.seconds),
+                "http://127.0.0.1:\(port)\(path)",
+            ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
