@@ -26,19 +26,20 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func matches(_ header: String?) -> Bool {
-        guard let header else { return false }
-        let scheme = "bearer".utf8
-        var presented = header.utf8[...]
-        guard presented.count > scheme.count,
-            zip(presented.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }),
-            presented[presented.index(presented.startIndex, offsetBy: scheme.count)] == UInt8(ascii: " ")
-        else { return false }
-        presented = presented.dropFirst(scheme.count).drop { $0 == UInt8(ascii: " ") }
-        var difference = UInt8(presented.count == expected.count ? 0 : 1)
-        var bytes = presented.makeIterator()
-        for byte in expected {
-            difference |= (bytes.next() ?? 0) ^ byte
+        guard var header else { return false }
+        return header.withUTF8 { bytes in
+            let scheme = "bearer".utf8
+            guard bytes.count > scheme.count, bytes[scheme.count] == UInt8(ascii: " "),
+                zip(bytes, scheme).allSatisfy({ $0 | 0x20 == $1 })
+            else { return false }
+            var start = scheme.count
+            while start < bytes.count, bytes[start] == UInt8(ascii: " ") { start += 1 }
+            let presented = bytes.count - start
+            var difference = UInt8(presented == expected.count ? 0 : 1)
+            for (index, byte) in expected.enumerated() {
+                difference |= (index < presented ? bytes[start + index] : 0) ^ byte
+            }
+            return difference == 0
         }
-        return difference == 0
     }
 }

@@ -137,7 +137,9 @@ struct EventIngest: Sendable {
         guard let contentType, Self.isJSON(contentType) else {
             throw reject(.unsupportedMediaType(contentType), events: eventsIfRejected)
         }
-        if let coding = request.headers[.contentEncoding], !Self.isIdentity(coding) {
+        if request.headers.contains(.contentEncoding), let coding = request.headers[.contentEncoding],
+            !Self.isIdentity(coding)
+        {
             throw reject(.unsupportedContentEncoding(coding), events: eventsIfRejected)
         }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {

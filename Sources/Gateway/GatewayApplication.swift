@@ -29,8 +29,7 @@ struct Gateway: Sendable {
         // HEAD wherever GET: RFC 9110 asks every general-purpose server for both.
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: EventLoopAffinityMiddleware())
-        router.add(middleware: RequestLoggingMiddleware(metrics: metrics))
-        router.add(middleware: UnknownRouteMiddleware(routes: OpenAPIDocument.routes))
+        router.add(middleware: RequestLoggingMiddleware(metrics: metrics, routes: OpenAPIDocument.routes))
         // Read once: the installed tracer does not change after start-up.
         let tracer: (any Tracer)? = configuration.tracing.isEnabled ? InstrumentationSystem.tracer : nil
         let ingest = EventIngest(
@@ -95,6 +94,8 @@ struct Gateway: Sendable {
 /// failures with it, and counts requests by route and status.
 struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GatewayMetrics
+    /// For the answer to a request no route takes.
+    let routes: APIRoutes
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -106,6 +107,9 @@ struct RequestLoggingMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router's own empty 404 for a request no route takes; handlers throw `APIError`.
+            response = routes.answer(toUnrouted: request).response()
         } catch let error as HTTPResponseError {
             // Answered here, so that refusals thrown by handlers and middlewares carry the request id too.
             response = try error.response(from: request, context: context)
