@@ -7,11 +7,14 @@ import Hummingbird
 struct APIRoutes: Sendable {
     private let routes: [(segments: [Substring], methods: [String])]
 
+    /// The keys of an OpenAPI path item that are operations (others: `parameters`, `summary`, …).
+    static let operationKeys: Set = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+
     init(openAPI document: [UInt8]) {
         let paths = (try? JSONSerialization.jsonObject(with: Data(document)) as? [String: Any])?["paths"]
         routes = ((paths as? [String: Any]) ?? [:]).map { path, operations in
-            var methods = ((operations as? [String: Any]) ?? [:]).keys.map { $0.uppercased() }
-                .filter { HTTPRequest.Method($0) != nil }
+            var methods = ((operations as? [String: Any]) ?? [:]).keys.filter(Self.operationKeys.contains)
+                .map { $0.uppercased() }
             // The router answers HEAD wherever it answers GET.
             if methods.contains("GET") { methods.append("HEAD") }
             return (path.split(separator: "/"), methods.sorted())

@@ -283,7 +283,7 @@ struct TraceparentCarrier {
 
 struct TraceparentInjector: Injector {
     func inject(_ value: String, forKey key: String, into carrier: inout TraceparentCarrier) {
-        if key == "traceparent" { carrier.value = value }
+        if key == RecordHeaderName.traceparent { carrier.value = value }
     }
 }
 

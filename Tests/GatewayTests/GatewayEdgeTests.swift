@@ -109,6 +109,17 @@ struct GatewayEdgeTests {
         }
     }
 
+    @Test("the routes come from the OpenAPI paths: templates match one segment, only operations are methods")
+    func apiRoutes() {
+        let document = #"{"paths":{"/a/{x}":{"parameters":[],"summary":"s","get":{},"delete":{}},"/b":{"post":{}}}}"#
+        let routes = APIRoutes(openAPI: Array(document.utf8))
+        #expect(routes.methods(at: "/a/1") == ["DELETE", "GET", "HEAD"])
+        #expect(routes.methods(at: "/b") == ["POST"])
+        #expect(routes.methods(at: "/a").isEmpty)
+        #expect(routes.methods(at: "/a/1/2").isEmpty)
+        #expect(APIRoutes(openAPI: Array("not json".utf8)).methods(at: "/b").isEmpty)
+    }
+
     @Test("a compressed body is 415 naming Content-Encoding, not a JSON syntax error")
     func contentEncoding() async throws {
         let harness = try await GatewayHarness.make()
